@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# xen-gntdev-dmabuf: top-level build.
+#
+#   make [all]          module (for KVER) + userspace library + test programs
+#   make module         the xen-gntdev module, out of tree, for KVER/KDIR
+#   make lib            libgnttab-ext
+#   make tests          host tools, host unit tests, in-machine test programs
+#   make deps           installs every Debian package needed (idempotent)
+#   make check          host unit tests, then the Xen machine (see below)
+#   make run            boots the Xen machine and shows the cross-domain path
+#   make clean
+#
+# Variables:
+#   KVER         kernel release to build the module for (default: the
+#                newest installed 6.1 kernel, the harness's default)
+#   KDIR         its build tree (default /lib/modules/$(KVER)/build)
+#   MATRIX       default (6.1, PV dom0) or all (PV/PVH x 6.1/6.12)
+#   TESTS        fnmatch pattern selecting in-machine tests (default *)
+#   EXTRA_TESTS  a directory of extra tests to run in the machine
+#   GNTDEV       ours (the module built here) or stock (Debian's)
+
+KVER ?= $(shell tools/kver.sh 6.1)
+KDIR ?= /lib/modules/$(KVER)/build
+B := build
+MATRIX ?= default
+TESTS ?= *
+EXTRA_TESTS ?=
+GNTDEV ?= stock
+
+CFLAGS_XT := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude/uapi \
+	     -Itests/lib -Itests/harness
+LIBS_XT := -lxengnttab -lxenstore -lxentoollog -lxentoolcore -lpthread
+
+DOM0_SRCS := $(wildcard tests/dom0/*.c)
+DOMU_SRCS := $(wildcard tests/domu/*.c)
+BIN32_SRCS := $(wildcard tests/dom0-32/*.c)
+POST_SRCS := $(wildcard tests/post/*)
+HOST_SRCS := $(wildcard tests/host/*.c)
+
+DOM0_BINS := $(DOM0_SRCS:tests/dom0/%.c=$(B)/xt/dom0/%)
+DOMU_BINS := $(DOMU_SRCS:tests/domu/%.c=$(B)/xt/domu/%)
+BIN32_BINS := $(BIN32_SRCS:tests/dom0-32/%.c=$(B)/xt/bin32/%)
+POST_BINS := $(POST_SRCS:tests/post/%=$(B)/xt/post/%)
+HOST_BINS := $(HOST_SRCS:tests/host/%.c=$(B)/host/test-%) \
+	     $(HOST_SRCS:tests/host/%.c=$(B)/host/test32-%)
+HARNESS_BINS := $(B)/xt/harness/xt-run $(B)/xt/harness/xt-agent \
+		$(B)/host/xt-report
+
+XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
+
+.PHONY: all module lib tests deps check run clean
+all: module lib tests
+
+module:
+	@test -d "$(KDIR)" || { echo "no kernel build tree $(KDIR): run 'make deps'"; exit 1; }
+	@mkdir -p $(B)/module/$(KVER)
+	@cp -a drivers include $(B)/module/$(KVER)/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(B)/module/$(KVER)/drivers/xen W=1 modules
+
+lib:
+	@if [ -f libgnttab-ext/Makefile ]; then $(MAKE) -C libgnttab-ext; \
+	 else echo "lib: libgnttab-ext is not written yet"; fi
+
+tests: $(HARNESS_BINS) $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS) \
+       $(HOST_BINS)
+
+$(B)/xt/xt.o: tests/lib/xt.c $(XT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -c -o $@ $<
+
+$(B)/xt/dom0/%: tests/dom0/%.c $(B)/xt/xt.o $(XT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/xt.o $(LIBS_XT)
+
+$(B)/xt/domu/%: tests/domu/%.c $(B)/xt/xt.o $(XT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/xt.o $(LIBS_XT)
+
+# 32-bit dom0 programs: raw ioctls only (no 32-bit Xen libraries exist).
+$(B)/xt/bin32/%: tests/dom0-32/%.c include/uapi/xen/gntdev.h
+	@mkdir -p $(@D)
+	$(CC) -m32 $(CFLAGS_XT) -static -o $@ $<
+
+$(B)/xt/post/%: tests/post/%
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
+$(B)/xt/harness/%: tests/harness/%.c $(B)/xt/xt.o $(XT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/xt.o $(LIBS_XT)
+
+$(B)/host/xt-report: tests/harness/xt-report.c tests/harness/xt-frame.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -o $@ $<
+
+$(B)/host/test-%: tests/host/%.c $(XT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -fsanitize=address,undefined -o $@ $<
+
+$(B)/host/test32-%: tests/host/%.c $(XT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) -m32 $(CFLAGS_XT) -o $@ $<
+
+deps:
+	@tools/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@MATRIX='$(MATRIX)' TESTS='$(TESTS)' EXTRA_TESTS='$(EXTRA_TESTS)' \
+	 GNTDEV='$(GNTDEV)' XT_BUILD=$(B) tests/harness/check.sh
+
+run: deps
+	@$(MAKE) --no-print-directory tests
+	@GNTDEV='$(GNTDEV)' XT_BUILD=$(B) tools/demo.sh
+
+clean:
+	rm -rf $(B)

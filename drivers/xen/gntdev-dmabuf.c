@@ -1,0 +1,959 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntdev-dmabuf.c - dma-buf export of foreign grants for /dev/xen/gntdev
+ * (ioctls DMABUF_EXP_FROM_REFS, DMABUF_EXP_FROM_REFS_V2 and
+ * DMABUF_EXP_WAIT_RELEASED; the import ioctls still answer ENOTTY).
+ *
+ * What this file owns
+ *
+ *  struct gdmb_buf - one exported buffer: the backing pages (from
+ *	gnttab_alloc_pages()), the grant handles of their mappings, the
+ *	optional kernel mapping (vmap) and the list of attachments.  The
+ *	buffer is owned by its struct dma_buf: it is created fully mapped
+ *	before dma_buf_export() and destroyed only by the ->release
+ *	callback, i.e. when the last reference to the dma-buf file is gone
+ *	(every fd closed, every importer detached and put, every mmap of
+ *	the fd unmapped).  It never points at the gntdev file or context,
+ *	so it outlives both.  Each buffer holds a module reference (the
+ *	dma-buf core takes it for the exporter), so the module cannot go
+ *	away under a live buffer.
+ *
+ *  struct gdmb_attach - per-attachment state (dma_buf_attachment.priv):
+ *	an sg table with one entry per page, DMA-mapped for the importer's
+ *	device on first use and cached until detach.  Created by ->attach,
+ *	freed by ->detach; linked on buf->attachments under buf->lock.
+ *
+ *  struct gdmb_rec - the export record that EXP_WAIT_RELEASED looks up.
+ *	Refcounted (kref): one reference belongs to the buffer (dropped by
+ *	->release after the grants are unmapped and the pages freed), one
+ *	to the context's list while the record is on it, one to each
+ *	waiter for the duration of its wait.  Records are linked on
+ *	ctx->exports and rec->ctx is set, both under gdmb_track_lock only;
+ *	whichever of ->release or context release comes first unlinks the
+ *	record.  A released record is never on a list, so a lookup can
+ *	only find live buffers.
+ *
+ *  struct gdmb_ctx (struct gntdev_dmabuf_ctx) - per gntdev file, created
+ *	by gntdev_dmabuf_open() and freed by gntdev_dmabuf_release() once
+ *	the core has no more ioctls running on the file; it unlinks its
+ *	records and drops their list references, buffers stay alive.
+ *
+ * Lock order: dma-buf core locks, then buf->lock, then gdmb_track_lock
+ * (a spinlock, innermost, never held across a call that sleeps).
+ *
+ * Mapping strategy (PV and PVH dom0 alike, as blkback does): every slot
+ * gets a page from gnttab_alloc_pages() and the grant is mapped with
+ * GNTMAP_host_map at that page's kernel address; Xen rejects
+ * GNTMAP_device_map for auto-translated (PVH) domains and PV does not
+ * need it: the p2m entry gnttab_map_refs() installs makes the DMA API
+ * (xen-swiotlb) return the machine frame.  The mappings are always
+ * writable.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/errno.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/iosys-map.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+
+#include <xen/grant_table.h>
+#include <xen/page.h>
+#include <xen/xen.h>
+#include <xen/xen-ops.h>
+#include <xen/interface/grant_table.h>
+#include <asm/xen/hypercall.h>
+
+#include <uapi/xen/gntdev.h>
+
+#include "gntdev-compat.h"
+#include "gntdev-dmabuf.h"
+#include "gntdev-internal.h"
+#include "gntdev-stats.h"
+
+GNTDEV_IMPORT_NS_DMA_BUF();
+
+/* Grant operations are issued in batches of this many slots. */
+#define GDMB_BATCH	64
+
+#define GDMB_FLAGS_KNOWN	(GNTDEV_DMA_FLAG_WC | GNTDEV_DMA_FLAG_COHERENT)
+
+struct gntdev_dmabuf_ctx {
+	struct list_head exports;	/* gdmb_rec.node, gdmb_track_lock */
+};
+
+struct gdmb_rec {
+	struct kref ref;
+	struct list_head node;		/* on ctx->exports, or empty */
+	struct gntdev_dmabuf_ctx *ctx;	/* NULL once unlinked */
+	unsigned int fd;		/* fd number returned at export */
+	bool released;			/* set once, under gdmb_track_lock */
+	wait_queue_head_t wq;
+};
+
+struct gdmb_buf {
+	struct dma_buf *dmabuf;
+	unsigned int count;		/* pages / grants */
+	unsigned int data_ofs;		/* V2: data start in page 0 */
+	domid_t domid;
+	u32 *refs;			/* the grant references */
+	struct page **pages;
+	grant_handle_t *handles;	/* INVALID_GRANT_HANDLE if unmapped */
+	struct gdmb_rec *rec;
+
+	struct mutex lock;		/* the fields below */
+	struct list_head attachments;	/* gdmb_attach.node */
+	unsigned int vmap_users;
+	void *vaddr;			/* kernel mapping, page 0 */
+	grant_handle_t *vmap_handles;	/* PV: the vmap alias mappings */
+	struct page *vmap_filler;	/* PV: placeholder page for vmap() */
+};
+
+struct gdmb_attach {
+	struct list_head node;
+	struct device *dev;
+	struct sg_table sgt;
+	enum dma_data_direction dir;	/* of the DMA mapping if mapped */
+	bool mapped;
+	unsigned int users;		/* map_dma_buf minus unmap_dma_buf */
+};
+
+static DEFINE_SPINLOCK(gdmb_track_lock);
+
+/* ---- export records ---- */
+
+static void gdmb_rec_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct gdmb_rec, ref));
+}
+
+static void gdmb_rec_put(struct gdmb_rec *rec)
+{
+	kref_put(&rec->ref, gdmb_rec_free);
+}
+
+/* Link @rec on @ctx's list; the list gets its own reference. */
+static void gdmb_rec_publish(struct gntdev_dmabuf_ctx *ctx,
+			     struct gdmb_rec *rec, unsigned int fd)
+{
+	kref_get(&rec->ref);
+	spin_lock(&gdmb_track_lock);
+	rec->fd = fd;
+	rec->ctx = ctx;
+	list_add(&rec->node, &ctx->exports);
+	spin_unlock(&gdmb_track_lock);
+}
+
+/* Mark @rec released, unlink it and wake its waiters; drops no buf ref. */
+static void gdmb_rec_release(struct gdmb_rec *rec)
+{
+	bool linked;
+
+	spin_lock(&gdmb_track_lock);
+	linked = rec->ctx;
+	if (linked) {
+		list_del_init(&rec->node);
+		rec->ctx = NULL;
+	}
+	rec->released = true;
+	spin_unlock(&gdmb_track_lock);
+	wake_up_all(&rec->wq);
+	if (linked)
+		gdmb_rec_put(rec);
+}
+
+/* ---- grant mapping of the backing pages ---- */
+
+static unsigned long gdmb_page_kaddr(struct page *page)
+{
+	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
+}
+
+/*
+ * Unmap every slot of @buf that holds a handle.  Slots are collected in
+ * batches, so a partially mapped buffer unmaps exactly what was mapped.
+ * Returns the number of slots that could not be unmapped (they keep
+ * their handle; their pages must then be leaked, not freed).
+ */
+static unsigned int gdmb_unmap_grants(struct gdmb_buf *buf)
+{
+	struct gnttab_unmap_grant_ref *ops;
+	struct page **pages;
+	unsigned int slot[GDMB_BATCH];
+	unsigned int i = 0, n, j, failed = 0;
+
+	ops = kcalloc(GDMB_BATCH, sizeof(*ops), GFP_KERNEL | __GFP_NOFAIL);
+	pages = kcalloc(GDMB_BATCH, sizeof(*pages), GFP_KERNEL | __GFP_NOFAIL);
+
+	while (i < buf->count) {
+		struct gntab_unmap_queue_data q = { };
+
+		for (n = 0; i < buf->count && n < GDMB_BATCH; i++) {
+			if (buf->handles[i] == INVALID_GRANT_HANDLE)
+				continue;
+			gnttab_set_unmap_op(&ops[n],
+					    gdmb_page_kaddr(buf->pages[i]),
+					    GNTMAP_host_map, buf->handles[i]);
+			pages[n] = buf->pages[i];
+			slot[n++] = i;
+		}
+		if (!n)
+			break;
+		q.unmap_ops = ops;
+		q.pages = pages;
+		q.count = n;
+		if (gnttab_unmap_refs_sync(&q)) {
+			/* Hypercall failed: no status is trustworthy. */
+			failed += n;
+			continue;
+		}
+		for (j = 0; j < n; j++) {
+			if (ops[j].status != GNTST_okay) {
+				failed++;
+				continue;
+			}
+			buf->handles[slot[j]] = INVALID_GRANT_HANDLE;
+			gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
+		}
+	}
+	kfree(pages);
+	kfree(ops);
+	return failed;
+}
+
+/*
+ * Map all grants of @buf.  On any failure every slot mapped so far is
+ * unmapped again and the error is returned: -EAGAIN if a grant was
+ * still paged out after the retries gnttab_map_refs() makes, -ENOMEM
+ * if the hypercall could not be issued for lack of memory, -EINVAL
+ * otherwise (bad ref, bad domid, no access, ...).
+ */
+static int gdmb_map_grants(struct gdmb_buf *buf)
+{
+	struct gnttab_map_grant_ref *ops;
+	unsigned int i, n, j;
+	int ret = 0;
+
+	ops = kcalloc(GDMB_BATCH, sizeof(*ops), GFP_KERNEL);
+	if (!ops)
+		return -ENOMEM;
+
+	for (i = 0; i < buf->count && !ret; i += n) {
+		n = min_t(unsigned int, GDMB_BATCH, buf->count - i);
+		for (j = 0; j < n; j++)
+			gnttab_set_map_op(&ops[j],
+					  gdmb_page_kaddr(buf->pages[i + j]),
+					  GNTMAP_host_map, buf->refs[i + j],
+					  buf->domid);
+		for (j = 0; j < n; j++)
+			ops[j].status = GNTST_general_error;
+		ret = gnttab_map_refs(ops, NULL, &buf->pages[i], n);
+		if (ret)
+			ret = ret == -ENOMEM ? -ENOMEM : -EINVAL;
+		/* Record every slot that did map, even when another failed. */
+		for (j = 0; j < n; j++) {
+			if (ops[j].status == GNTST_okay) {
+				buf->handles[i + j] = ops[j].handle;
+				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
+			} else if (!ret) {
+				ret = ops[j].status == GNTST_eagain ?
+				      -EAGAIN : -EINVAL;
+			}
+		}
+	}
+	kfree(ops);
+	if (ret)
+		gdmb_unmap_grants(buf);
+	return ret;
+}
+
+/* ---- buffer life cycle ---- */
+
+static void gdmb_buf_free(struct gdmb_buf *buf)
+{
+	if (buf->pages && buf->handles) {
+		if (gdmb_unmap_grants(buf)) {
+			/*
+			 * Xen still maps some slot: giving those pages back
+			 * would hand a foreign frame to the allocator.  Leak
+			 * them all (the handles array too) rather than risk it.
+			 */
+			WARN_ONCE(1, "xen-gntdev: dma-buf grants left mapped\n");
+			goto out;
+		}
+	}
+	if (buf->pages && buf->pages[0]) {
+		gnttab_free_pages(buf->count, buf->pages);
+		gntdev_stat_add(GNTDEV_STAT_PAGES, -(long)buf->count);
+	}
+	kvfree(buf->handles);
+	kvfree(buf->pages);
+	kvfree(buf->refs);
+out:
+	if (buf->rec) {
+		gdmb_rec_release(buf->rec);
+		gdmb_rec_put(buf->rec);
+	}
+	mutex_destroy(&buf->lock);
+	kfree(buf);
+}
+
+/* Takes ownership of @refs (a kvmalloc()ed array of @count refs). */
+static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
+					u32 *refs)
+{
+	struct gdmb_buf *buf;
+	unsigned int i;
+	int ret = -ENOMEM;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		kvfree(refs);
+		return ERR_PTR(-ENOMEM);
+	}
+	buf->refs = refs;
+	buf->count = count;
+	buf->data_ofs = data_ofs;
+	buf->domid = domid;
+	mutex_init(&buf->lock);
+	INIT_LIST_HEAD(&buf->attachments);
+
+	buf->rec = kzalloc(sizeof(*buf->rec), GFP_KERNEL);
+	if (!buf->rec)
+		goto err;
+	kref_init(&buf->rec->ref);
+	INIT_LIST_HEAD(&buf->rec->node);
+	init_waitqueue_head(&buf->rec->wq);
+
+	buf->pages = kvcalloc(count, sizeof(*buf->pages), GFP_KERNEL);
+	buf->handles = kvcalloc(count, sizeof(*buf->handles), GFP_KERNEL);
+	if (!buf->pages || !buf->handles)
+		goto err;
+	for (i = 0; i < count; i++)
+		buf->handles[i] = INVALID_GRANT_HANDLE;
+
+	ret = gnttab_alloc_pages(count, buf->pages);
+	if (ret) {
+		buf->pages[0] = NULL;
+		ret = -ENOMEM;
+		goto err;
+	}
+	gntdev_stat_add(GNTDEV_STAT_PAGES, count);
+
+	ret = gdmb_map_grants(buf);
+	if (ret)
+		goto err;
+	return buf;
+
+err:
+	gdmb_buf_free(buf);
+	return ERR_PTR(ret);
+}
+
+/* ---- dma_buf_ops ---- */
+
+static int gdmb_attach(struct dma_buf *dmabuf,
+		       struct dma_buf_attachment *attach)
+{
+	struct gdmb_buf *buf = dmabuf->priv;
+	struct gdmb_attach *ga;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	ga = kzalloc(sizeof(*ga), GFP_KERNEL);
+	if (!ga)
+		return -ENOMEM;
+	/*
+	 * One entry per page, never merged: in PV dom0 neighbouring pfns
+	 * are not neighbouring machine frames, and a merged entry would
+	 * make xen-swiotlb bounce the whole range instead of mapping it.
+	 */
+	ret = sg_alloc_table(&ga->sgt, buf->count, GFP_KERNEL);
+	if (ret) {
+		kfree(ga);
+		return ret;
+	}
+	for_each_sgtable_sg(&ga->sgt, sg, i) {
+		unsigned int ofs = i ? 0 : buf->data_ofs;
+
+		sg_set_page(sg, buf->pages[i], PAGE_SIZE - ofs, ofs);
+	}
+	ga->dev = attach->dev;
+	ga->dir = DMA_NONE;
+	attach->priv = ga;
+
+	mutex_lock(&buf->lock);
+	list_add(&ga->node, &buf->attachments);
+	mutex_unlock(&buf->lock);
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_ATTACHMENTS, 1);
+	return 0;
+}
+
+static void gdmb_detach(struct dma_buf *dmabuf,
+			struct dma_buf_attachment *attach)
+{
+	struct gdmb_buf *buf = dmabuf->priv;
+	struct gdmb_attach *ga = attach->priv;
+
+	mutex_lock(&buf->lock);
+	list_del(&ga->node);
+	mutex_unlock(&buf->lock);
+	/*
+	 * An importer that detaches with a mapping still in use is buggy;
+	 * the CPU sync would then be owed to it, so sync anyway.
+	 */
+	if (ga->mapped)
+		dma_unmap_sgtable(ga->dev, &ga->sgt, ga->dir,
+				  ga->users ? 0 : DMA_ATTR_SKIP_CPU_SYNC);
+	sg_free_table(&ga->sgt);
+	kfree(ga);
+	attach->priv = NULL;
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_ATTACHMENTS, -1);
+}
+
+/*
+ * The DMA mapping is made on first use and kept until detach.  A cached
+ * mapping handed out again is synced for the device, and the last
+ * unmap_dma_buf syncs it back for the CPU, so an importer sees exactly
+ * the ownership transfers a real map/unmap would give it.  While the
+ * attachment is mapped, a request for another direction is -EBUSY; once
+ * idle, the attachment is re-mapped in the new direction.
+ */
+static struct sg_table *gdmb_map_dma_buf(struct dma_buf_attachment *attach,
+					 enum dma_data_direction dir)
+{
+	struct gdmb_buf *buf = attach->dmabuf->priv;
+	struct gdmb_attach *ga = attach->priv;
+	struct sg_table *sgt = &ga->sgt;
+	int ret;
+
+	if (!valid_dma_direction(dir) || dir == DMA_NONE)
+		return ERR_PTR(-EINVAL);
+
+	mutex_lock(&buf->lock);
+	if (ga->mapped && ga->dir != dir) {
+		if (ga->users) {
+			sgt = ERR_PTR(-EBUSY);
+			goto out;
+		}
+		dma_unmap_sgtable(ga->dev, &ga->sgt, ga->dir,
+				  DMA_ATTR_SKIP_CPU_SYNC);
+		ga->mapped = false;
+	}
+	if (!ga->mapped) {
+		ret = dma_map_sgtable(ga->dev, &ga->sgt, dir, 0);
+		if (ret) {
+			sgt = ERR_PTR(ret);
+			goto out;
+		}
+		ga->mapped = true;
+		ga->dir = dir;
+	} else if (!ga->users) {
+		dma_sync_sgtable_for_device(ga->dev, &ga->sgt, dir);
+	}
+	ga->users++;
+out:
+	mutex_unlock(&buf->lock);
+	return sgt;
+}
+
+static void gdmb_unmap_dma_buf(struct dma_buf_attachment *attach,
+			       struct sg_table *sgt,
+			       enum dma_data_direction dir)
+{
+	struct gdmb_buf *buf = attach->dmabuf->priv;
+	struct gdmb_attach *ga = attach->priv;
+
+	mutex_lock(&buf->lock);
+	if (!WARN_ON_ONCE(sgt != &ga->sgt || !ga->users) && !--ga->users)
+		dma_sync_sgtable_for_cpu(ga->dev, &ga->sgt, ga->dir);
+	mutex_unlock(&buf->lock);
+}
+
+/*
+ * DMA_BUF_IOCTL_SYNC: mappings handed out to devices and still in use
+ * are synced for the CPU (begin) and back for the device (end), each in
+ * the direction it was mapped with.  Idle cached mappings were already
+ * synced for the CPU by their last unmap_dma_buf.
+ */
+static void gdmb_sync_attachments(struct gdmb_buf *buf, bool for_cpu)
+{
+	struct gdmb_attach *ga;
+
+	mutex_lock(&buf->lock);
+	list_for_each_entry(ga, &buf->attachments, node) {
+		if (!ga->mapped || !ga->users)
+			continue;
+		if (for_cpu)
+			dma_sync_sgtable_for_cpu(ga->dev, &ga->sgt, ga->dir);
+		else
+			dma_sync_sgtable_for_device(ga->dev, &ga->sgt,
+						    ga->dir);
+	}
+	mutex_unlock(&buf->lock);
+}
+
+static int gdmb_begin_cpu_access(struct dma_buf *dmabuf,
+				 enum dma_data_direction dir)
+{
+	gdmb_sync_attachments(dmabuf->priv, true);
+	return 0;
+}
+
+static int gdmb_end_cpu_access(struct dma_buf *dmabuf,
+			       enum dma_data_direction dir)
+{
+	gdmb_sync_attachments(dmabuf->priv, false);
+	return 0;
+}
+
+/*
+ * PV vmap.  A PV guest may not write a page-table entry that points at
+ * another domain's frame, so vmap() of the granted pages themselves
+ * would be refused by Xen.  Instead the area is first vmap()ed over a
+ * private placeholder page, then each grant is mapped a second time with
+ * GNTMAP_host_map at its address in the area, which makes Xen replace
+ * the placeholder entry.  vunmap reverses this: the grant unmap clears
+ * the entries (and flushes the TLB), then vunmap() drops the area.
+ */
+static void gdmb_pv_vunmap_grants(struct gdmb_buf *buf)
+{
+	struct gnttab_unmap_grant_ref *op;
+	unsigned int i = 0, n, j;
+	int ret;
+
+	op = kcalloc(GDMB_BATCH, sizeof(*op), GFP_KERNEL | __GFP_NOFAIL);
+	while (i < buf->count) {
+		for (n = 0; i < buf->count && n < GDMB_BATCH; i++) {
+			if (buf->vmap_handles[i] == INVALID_GRANT_HANDLE)
+				continue;
+			gnttab_set_unmap_op(&op[n++], (unsigned long)buf->vaddr +
+					    i * PAGE_SIZE, GNTMAP_host_map,
+					    buf->vmap_handles[i]);
+			buf->vmap_handles[i] = INVALID_GRANT_HANDLE;
+		}
+		if (!n)
+			break;
+		ret = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+						op, n);
+		for (j = 0; j < n; j++) {
+			if (!ret && op[j].status == GNTST_okay)
+				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
+			else
+				WARN_ONCE(1, "xen-gntdev: vmap alias unmap failed\n");
+		}
+	}
+	kfree(op);
+}
+
+static int gdmb_pv_vmap(struct gdmb_buf *buf)
+{
+	struct gnttab_map_grant_ref *op;
+	struct page **filler;
+	unsigned int i, n, j;
+	int ret = 0;
+
+	op = kcalloc(GDMB_BATCH, sizeof(*op), GFP_KERNEL);
+	buf->vmap_handles = kvcalloc(buf->count, sizeof(*buf->vmap_handles),
+				     GFP_KERNEL);
+	filler = kvcalloc(buf->count, sizeof(*filler), GFP_KERNEL);
+	buf->vmap_filler = alloc_page(GFP_KERNEL);
+	if (!op || !buf->vmap_handles || !filler || !buf->vmap_filler) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < buf->count; i++) {
+		filler[i] = buf->vmap_filler;
+		buf->vmap_handles[i] = INVALID_GRANT_HANDLE;
+	}
+	buf->vaddr = vmap(filler, buf->count, VM_MAP, PAGE_KERNEL);
+	if (!buf->vaddr) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	for (i = 0; i < buf->count; i += n) {
+		n = min_t(unsigned int, GDMB_BATCH, buf->count - i);
+		for (j = 0; j < n; j++) {
+			gnttab_set_map_op(&op[j], (unsigned long)buf->vaddr +
+					  (i + j) * PAGE_SIZE, GNTMAP_host_map,
+					  buf->refs[i + j], buf->domid);
+			op[j].status = GNTST_general_error;
+		}
+		gnttab_batch_map(op, n);
+		for (j = 0; j < n; j++) {
+			if (op[j].status == GNTST_okay) {
+				buf->vmap_handles[i + j] = op[j].handle;
+				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
+			} else if (!ret) {
+				ret = op[j].status == GNTST_eagain ?
+				      -EAGAIN : -EFAULT;
+			}
+		}
+		if (ret)
+			break;
+	}
+	if (ret) {
+		gdmb_pv_vunmap_grants(buf);
+		vunmap(buf->vaddr);
+		buf->vaddr = NULL;
+	}
+out:
+	kvfree(filler);
+	kfree(op);
+	if (ret) {
+		if (buf->vmap_filler)
+			__free_page(buf->vmap_filler);
+		buf->vmap_filler = NULL;
+		kvfree(buf->vmap_handles);
+		buf->vmap_handles = NULL;
+	}
+	return ret;
+}
+
+static void gdmb_vunmap_locked(struct gdmb_buf *buf)
+{
+	if (xen_pv_domain()) {
+		gdmb_pv_vunmap_grants(buf);
+		vunmap(buf->vaddr);
+		__free_page(buf->vmap_filler);
+		buf->vmap_filler = NULL;
+		kvfree(buf->vmap_handles);
+		buf->vmap_handles = NULL;
+	} else {
+		vunmap(buf->vaddr);
+	}
+	buf->vaddr = NULL;
+}
+
+static int gdmb_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct gdmb_buf *buf = dmabuf->priv;
+	int ret = 0;
+
+	mutex_lock(&buf->lock);
+	if (!buf->vmap_users) {
+		if (xen_pv_domain()) {
+			ret = gdmb_pv_vmap(buf);
+		} else {
+			/* Auto-translated: the pages' gpfns are the grants. */
+			buf->vaddr = vmap(buf->pages, buf->count, VM_MAP,
+					  PAGE_KERNEL);
+			if (!buf->vaddr)
+				ret = -ENOMEM;
+		}
+	}
+	if (!ret) {
+		buf->vmap_users++;
+		iosys_map_set_vaddr(map, buf->vaddr + buf->data_ofs);
+	}
+	mutex_unlock(&buf->lock);
+	return ret;
+}
+
+static void gdmb_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct gdmb_buf *buf = dmabuf->priv;
+
+	mutex_lock(&buf->lock);
+	if (!WARN_ON_ONCE(!buf->vmap_users) && !--buf->vmap_users)
+		gdmb_vunmap_locked(buf);
+	mutex_unlock(&buf->lock);
+}
+
+/*
+ * mmap of the dma-buf fd maps whole pages: offset 0 of the mapping is
+ * the start of the first granted page, so with a V2 data offset the
+ * data starts data_ofs bytes into the mapping.  Only shared mappings are
+ * allowed (a private one would silently copy on write).
+ *
+ * PVH: the pages are ordinary (unpopulated) guest pages whose gpfns the
+ * grants occupy; they are inserted like any driver page.
+ *
+ * PV: user page-table entries may not point at a foreign frame unless
+ * the hypervisor is told whose frame it is.  The machine frames (from
+ * the p2m entries gnttab_map_refs() made) are mapped as foreign frames
+ * of the granting domain, which needs the exporting domain to be
+ * privileged over it: true for dom0; elsewhere Xen refuses and mmap
+ * fails with the error Xen gave (typically EPERM).  The mapping is
+ * VM_IO | VM_PFNMAP and not inherited across fork(); the vma holds the
+ * dma-buf file, so the grants outlive it.
+ */
+static int gdmb_mmap_pv(struct gdmb_buf *buf, struct vm_area_struct *vma)
+{
+	unsigned long first = vma->vm_pgoff, nr = vma_pages(vma), i;
+	xen_pfn_t *mfns;
+	int *errs, ret;
+
+	mfns = kvcalloc(nr, sizeof(*mfns), GFP_KERNEL);
+	errs = kvcalloc(nr, sizeof(*errs), GFP_KERNEL);
+	if (!mfns || !errs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nr; i++)
+		mfns[i] = pfn_to_mfn(page_to_pfn(buf->pages[first + i]));
+
+	gntdev_vma_set_flags(vma, VM_IO | VM_PFNMAP | VM_DONTCOPY |
+			     VM_DONTEXPAND | VM_DONTDUMP);
+	ret = xen_remap_domain_mfn_array(vma, vma->vm_start, mfns, nr, errs,
+					 vma->vm_page_prot, buf->domid);
+	if (ret >= 0 && ret != nr) {
+		ret = -EFAULT;
+		for (i = 0; i < nr; i++)
+			if (errs[i]) {
+				ret = errs[i];
+				break;
+			}
+	}
+	if (ret > 0)
+		ret = 0;
+out:
+	kvfree(errs);
+	kvfree(mfns);
+	return ret;
+}
+
+static int gdmb_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct gdmb_buf *buf = dmabuf->priv;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	/* The dma-buf core checked the range against the buffer size. */
+	if (vma->vm_pgoff >= buf->count ||
+	    vma_pages(vma) > buf->count - vma->vm_pgoff)
+		return -EINVAL;
+	if (xen_pv_domain())
+		return gdmb_mmap_pv(buf, vma);
+	return vm_map_pages(vma, buf->pages, buf->count);
+}
+
+static void gdmb_release(struct dma_buf *dmabuf)
+{
+	struct gdmb_buf *buf = dmabuf->priv;
+
+	/* Counters are back at baseline before any waiter wakes up. */
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_EXPORTS, -1);
+	/* Importers must vunmap first; never leave an alias mapped. */
+	if (WARN_ON_ONCE(buf->vmap_users)) {
+		buf->vmap_users = 0;
+		gdmb_vunmap_locked(buf);
+	}
+	gdmb_buf_free(buf);
+}
+
+static const struct dma_buf_ops gdmb_ops = {
+	.attach = gdmb_attach,
+	.detach = gdmb_detach,
+	.map_dma_buf = gdmb_map_dma_buf,
+	.unmap_dma_buf = gdmb_unmap_dma_buf,
+	.release = gdmb_release,
+	.begin_cpu_access = gdmb_begin_cpu_access,
+	.end_cpu_access = gdmb_end_cpu_access,
+	.mmap = gdmb_mmap,
+	.vmap = gdmb_vmap,
+	.vunmap = gdmb_vunmap,
+};
+
+/* ---- ioctls ---- */
+
+/*
+ * Validate, map, export and publish.  The fd is reserved first and
+ * installed only when the buffer is complete, tracked and the fd number
+ * has reached userspace (@ufd), so no other thread can reach a
+ * half-built buffer through the fd table.  Returns 0 or -errno.
+ */
+static long gdmb_export(struct gntdev_dmabuf_ctx *ctx, u32 flags, u32 count,
+			u32 domid, u32 data_ofs, const u32 __user *urefs,
+			u32 __user *ufd)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(info);
+	struct dma_buf *dmabuf;
+	struct gdmb_buf *buf;
+	u32 *refs;
+	int fd;
+
+	if (flags & ~GDMB_FLAGS_KNOWN)
+		return -EINVAL;
+	if ((flags & GDMB_FLAGS_KNOWN) == GDMB_FLAGS_KNOWN)
+		return -EINVAL;
+	if (domid >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	if (!count || count > gntdev_limit)
+		return -EINVAL;
+	if (data_ofs >= PAGE_SIZE)
+		return -EINVAL;
+	/* Contiguous DMA backing (WC/COHERENT) is not implemented yet. */
+	if (flags)
+		return -EOPNOTSUPP;
+
+	refs = kvmalloc_array(count, sizeof(*refs), GFP_KERNEL);
+	if (!refs)
+		return -ENOMEM;
+	if (copy_from_user(refs, urefs, array_size(count, sizeof(*refs)))) {
+		kvfree(refs);
+		return -EFAULT;
+	}
+	buf = gdmb_buf_create(domid, count, data_ofs, refs);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	info.ops = &gdmb_ops;
+	info.size = (size_t)count * PAGE_SIZE - data_ofs;
+	info.flags = O_RDWR;
+	info.priv = buf;
+	dmabuf = dma_buf_export(&info);
+	if (IS_ERR(dmabuf)) {
+		gdmb_buf_free(buf);
+		return PTR_ERR(dmabuf);
+	}
+	/* From here on the dma-buf owns buf: dma_buf_put() frees it. */
+	buf->dmabuf = dmabuf;
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_EXPORTS, 1);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return fd;
+	}
+	gdmb_rec_publish(ctx, buf->rec, fd);
+	if (put_user((u32)fd, ufd)) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+	fd_install(fd, dmabuf->file);
+	return 0;
+}
+
+static long gdmb_ioctl_exp(struct gntdev_dmabuf_ctx *ctx, void __user *arg)
+{
+	struct ioctl_gntdev_dmabuf_exp_from_refs __user *u = arg;
+	struct ioctl_gntdev_dmabuf_exp_from_refs op;
+
+	if (copy_from_user(&op, u, offsetof(typeof(op), refs)))
+		return -EFAULT;
+	return gdmb_export(ctx, op.flags, op.count, op.domid, 0, u->refs,
+			   &u->fd);
+}
+
+static long gdmb_ioctl_exp_v2(struct gntdev_dmabuf_ctx *ctx,
+			      void __user *arg)
+{
+	struct ioctl_gntdev_dmabuf_exp_from_refs_v2 __user *u = arg;
+	struct ioctl_gntdev_dmabuf_exp_from_refs_v2 op;
+
+	if (copy_from_user(&op, u, offsetof(typeof(op), refs)))
+		return -EFAULT;
+	return gdmb_export(ctx, op.flags, op.count, op.domid, op.data_ofs,
+			   u->refs, &u->fd);
+}
+
+/*
+ * Wait for the buffer this context exported as @fd.  If the fd number
+ * was reused by a later export while an earlier buffer with that number
+ * is still alive (its fd closed, an importer holding it), the newest
+ * export wins.  A signal ends the wait with -EINTR; the call is not
+ * restarted, since a restart would begin the full timeout again.
+ */
+static long gdmb_wait_released(struct gntdev_dmabuf_ctx *ctx, u32 fd,
+			       u32 wait_to_ms)
+{
+	struct gdmb_rec *rec, *found = NULL;
+	long left;
+
+	spin_lock(&gdmb_track_lock);
+	list_for_each_entry(rec, &ctx->exports, node) {
+		if (rec->fd == fd) {
+			found = rec;
+			kref_get(&found->ref);
+			break;
+		}
+	}
+	spin_unlock(&gdmb_track_lock);
+	if (!found)
+		return -ENOENT;
+
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_WAITERS, 1);
+	left = wait_event_interruptible_timeout(found->wq,
+						READ_ONCE(found->released),
+						msecs_to_jiffies(wait_to_ms));
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_WAITERS, -1);
+	gdmb_rec_put(found);
+	if (left > 0)
+		return 0;
+	if (left == 0)
+		return -ETIMEDOUT;
+	return -EINTR;
+}
+
+static long gdmb_ioctl_wait(struct gntdev_dmabuf_ctx *ctx, void __user *arg)
+{
+	struct ioctl_gntdev_dmabuf_exp_wait_released op;
+
+	if (copy_from_user(&op, arg, sizeof(op)))
+		return -EFAULT;
+	return gdmb_wait_released(ctx, op.fd, op.wait_to_ms);
+}
+
+long gntdev_dmabuf_ioctl(struct gntdev_dmabuf_ctx *ctx, unsigned int cmd,
+			 void __user *arg)
+{
+	switch (cmd) {
+	case IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS:
+		return gdmb_ioctl_exp(ctx, arg);
+	case IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS_V2:
+		return gdmb_ioctl_exp_v2(ctx, arg);
+	case IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED:
+		return gdmb_ioctl_wait(ctx, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+struct gntdev_dmabuf_ctx *gntdev_dmabuf_open(struct file *filp)
+{
+	struct gntdev_dmabuf_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&ctx->exports);
+	return ctx;
+}
+
+void gntdev_dmabuf_release(struct gntdev_dmabuf_ctx *ctx)
+{
+	struct gdmb_rec *rec, *tmp;
+	LIST_HEAD(dead);
+
+	if (!ctx)
+		return;
+	spin_lock(&gdmb_track_lock);
+	list_for_each_entry_safe(rec, tmp, &ctx->exports, node) {
+		rec->ctx = NULL;
+		list_move(&rec->node, &dead);
+	}
+	spin_unlock(&gdmb_track_lock);
+	/* With rec->ctx NULL, ->release no longer touches rec->node. */
+	list_for_each_entry_safe(rec, tmp, &dead, node) {
+		list_del_init(&rec->node);
+		gdmb_rec_put(rec);
+	}
+	kfree(ctx);
+}

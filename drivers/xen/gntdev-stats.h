@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * gntdev-stats.h - leak accounting for xen-gntdev.
+ *
+ * Every object that holds a hypervisor or kernel resource on behalf of
+ * userspace or a peer domain bumps one counter when it acquires it and
+ * drops it when it gives it back.  The counters are exposed read-only in
+ * debugfs as /sys/kernel/debug/xen-gntdev/stats, one "name value" line
+ * each, so tests can assert that a run returns every counter to its
+ * baseline.  They are statistics, not state: no code path may branch on
+ * them.
+ */
+#ifndef _XEN_GNTDEV_STATS_H
+#define _XEN_GNTDEV_STATS_H
+
+enum gntdev_stat {
+	GNTDEV_STAT_FILES,		/* open /dev/xen/gntdev files */
+	GNTDEV_STAT_MAPS,		/* live grant-map objects */
+	GNTDEV_STAT_MAPPED_GRANTS,	/* grants mapped by the hypervisor */
+	GNTDEV_STAT_PAGES,		/* ballooned/unpopulated pages held */
+	GNTDEV_STAT_NOTIFY_EVTCHNS,	/* event channels held by unmap notify */
+	GNTDEV_STAT_DMABUF_EXPORTS,	/* exported dma-bufs not yet released */
+	GNTDEV_STAT_DMABUF_GRANTS,	/* grants mapped for exported dma-bufs */
+	GNTDEV_STAT_DMABUF_ATTACHMENTS,	/* live attachments to exported bufs */
+	GNTDEV_STAT_DMABUF_WAITERS,	/* tasks inside EXP_WAIT_RELEASED */
+	GNTDEV_STAT_NR
+};
+
+void gntdev_stat_add(enum gntdev_stat stat, long delta);
+int gntdev_stats_init(void);
+void gntdev_stats_exit(void);
+
+#endif

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * grant-pages - domU peer: grants pages to dom0 and answers checks on them.
+ *
+ *	grant-pages NPAGES [ro] [evtchn]
+ *
+ * Allocates NPAGES pages with /dev/xen/gntalloc, granted to dom0 writable
+ * (read-only with "ro"), fills them with xt_pattern(1, ...), and publishes
+ * in its XT_DIR:
+ *	refs	the grant references, space separated
+ *	port	(with "evtchn") an unbound event channel port for dom0
+ *	ready	"1" once all of the above is in place
+ * Then it serves requests (xt_peer_call) until "exit":
+ *	check SEED		"ok" if every page holds pattern SEED, else
+ *				"bad PAGE OFF GOT WANT"
+ *	fill SEED		writes pattern SEED, "ok"
+ *	byte PAGE OFF		"VALUE" (decimal)
+ *	setbyte PAGE OFF VAL	"ok"
+ *	wait-event MS PAGE OFF	waits up to MS for an event on the port, then
+ *				"event VALUE" with the byte at PAGE/OFF read
+ *				right after the event, or "timeout"
+ *	exit			"ok"; pages and grants are released on exit
+ * Lifetime: the grants live as long as this process's gntalloc file and
+ * mapping; dom0 may still map them after exit (gntalloc defers the free).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "xt.h"	/* first: defines domid_t for <xen/evtchn.h> */
+#include <xen/evtchn.h>
+#include <xen/gntalloc.h>
+
+
+#define PAGE 4096u
+
+static uint8_t *mem;
+static unsigned int npages;
+static int evtchn_fd = -1;
+
+static char *do_check(uint32_t seed)
+{
+	char *rep;
+
+	for (unsigned int p = 0; p < npages; p++)
+		for (unsigned int o = 0; o < PAGE; o++) {
+			uint8_t want = xt_pattern(seed, p, o);
+
+			if (mem[p * PAGE + o] != want) {
+				if (asprintf(&rep, "bad %u %u %u %u", p, o,
+					     mem[p * PAGE + o], want) < 0)
+					return NULL;
+				return rep;
+			}
+		}
+	return strdup("ok");
+}
+
+static void do_fill(uint32_t seed)
+{
+	for (unsigned int p = 0; p < npages; p++)
+		for (unsigned int o = 0; o < PAGE; o++)
+			mem[p * PAGE + o] = xt_pattern(seed, p, o);
+}
+
+static char *do_wait_event(int ms, unsigned int p, unsigned int o)
+{
+	struct pollfd pfd = { .fd = evtchn_fd, .events = POLLIN };
+	unsigned int port;
+	char *rep;
+
+	if (evtchn_fd < 0 || poll(&pfd, 1, ms) != 1 ||
+	    read(evtchn_fd, &port, sizeof(port)) != sizeof(port))
+		return strdup("timeout");
+	/* Read the byte first: the event must not overtake the clear. */
+	if (asprintf(&rep, "event %u", mem[p * PAGE + o]) < 0)
+		return NULL;
+	if (write(evtchn_fd, &port, sizeof(port)) != sizeof(port))
+		xt_diag("cannot unmask port %u", port);
+	return rep;
+}
+
+static char *serve(char *req)
+{
+	unsigned int a, b, c;
+	int ms;
+
+	if (sscanf(req, "check %u", &a) == 1)
+		return do_check(a);
+	if (sscanf(req, "fill %u", &a) == 1) {
+		do_fill(a);
+		return strdup("ok");
+	}
+	if (sscanf(req, "setbyte %u %u %u", &a, &b, &c) == 3 && a < npages &&
+	    b < PAGE) {
+		mem[a * PAGE + b] = (uint8_t)c;
+		return strdup("ok");
+	}
+	if (sscanf(req, "byte %u %u", &a, &b) == 2 && a < npages && b < PAGE) {
+		char *rep;
+
+		return asprintf(&rep, "%u", mem[a * PAGE + b]) < 0 ? NULL : rep;
+	}
+	if (sscanf(req, "wait-event %d %u %u", &ms, &a, &b) == 3 &&
+	    a < npages && b < PAGE)
+		return do_wait_event(ms, a, b);
+	return strdup("bad-request");
+}
+
+int main(int argc, char **argv)
+{
+	struct ioctl_gntalloc_alloc_gref *alloc;
+	unsigned int last = 0, n;
+	bool ro = false, want_evtchn = false;
+	char *refs, *req, *rep;
+	size_t off = 0;
+	int fd;
+
+	if (argc < 2 || (npages = atoi(argv[1])) == 0 || npages > 4096)
+		xt_fatal("usage: grant-pages NPAGES [ro] [evtchn]");
+	for (int i = 2; i < argc; i++) {
+		ro |= !strcmp(argv[i], "ro");
+		want_evtchn |= !strcmp(argv[i], "evtchn");
+	}
+
+	fd = open("/dev/xen/gntalloc", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		xt_fatal("open /dev/xen/gntalloc: %m");
+	alloc = calloc(1, sizeof(*alloc) + npages * sizeof(alloc->gref_ids[0]));
+	refs = calloc(npages, 12);
+	if (!alloc || !refs)
+		xt_fatal("out of memory");
+	alloc->domid = 0;
+	alloc->flags = ro ? 0 : GNTALLOC_FLAG_WRITABLE;
+	alloc->count = npages;
+	if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, alloc))
+		xt_fatal("IOCTL_GNTALLOC_ALLOC_GREF(%u): %m", npages);
+	mem = mmap(NULL, (size_t)npages * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, fd, alloc->index);
+	if (mem == MAP_FAILED)
+		xt_fatal("mmap gntalloc: %m");
+	do_fill(1);
+
+	if (want_evtchn) {
+		struct ioctl_evtchn_bind_unbound_port bind = {
+			.remote_domain = 0,
+		};
+		int port;
+
+		evtchn_fd = open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC);
+		if (evtchn_fd < 0)
+			xt_fatal("open /dev/xen/evtchn: %m");
+		port = ioctl(evtchn_fd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &bind);
+		if (port < 0)
+			xt_fatal("IOCTL_EVTCHN_BIND_UNBOUND_PORT: %m");
+		xt_self_put("port", "%d", port);
+	}
+	for (unsigned int i = 0; i < npages; i++)
+		off += sprintf(refs + off, "%s%u", i ? " " : "",
+			       alloc->gref_ids[i]);
+	xt_self_put("refs", "%s", refs);
+	xt_self_put("ready", "1");
+
+	for (;;) {
+		req = xt_self_next_req(last, &n, 600000);
+		if (!req)
+			xt_fatal("no request from dom0 for 10 minutes");
+		last = n;
+		if (!strcmp(req, "exit")) {
+			xt_self_reply(n, "ok");
+			free(req);
+			break;
+		}
+		rep = serve(req);
+		xt_self_reply(n, "%s", rep ? rep : "error");
+		free(rep);
+		free(req);
+	}
+	munmap(mem, (size_t)npages * PAGE);
+	close(fd);
+	free(alloc);
+	free(refs);
+	return 0;
+}

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# boot.sh - one boot of the Xen machine: Xen + dom0 (+ a PV domU) in QEMU
+# TCG, the in-machine tests, and the verdict.
+#
+#   boot.sh KVER DOM0TYPE LABEL
+#
+# DOM0TYPE is pv or pvh.  Environment (all optional):
+#   XT_BUILD     build directory (default: build)
+#   XT_GNTDEV    xen-gntdev.ko to test, or "stock" (default: stock)
+#   XT_FILTER    fnmatch pattern of the tests to run (default: *)
+#   XT_EXTRA     directory of extra tests (docs/testing.md)
+#   XT_KMODS     extra test-only kernel modules for dom0
+#   XT_TIMEOUT   per-test timeout in seconds (default: 60)
+#   XT_BOOT_TIMEOUT  whole-boot timeout in seconds (default: 300)
+#   XT_POST      1 to run the post-suite checks (default: 1)
+#   XT_QEMU_ARGS extra QEMU arguments (e.g. a display device)
+#   XT_KEEP_QEMU_CB  a command run with QEMU's QMP socket path while the
+#                machine is up (used by 'make run' for screenshots)
+#
+# Prints one line per result, then "# counts PASS FAIL SKIP".  Fails (exit
+# 1) on any failed test, an incomplete run, a timeout, or a crash or
+# warning (BUG, Oops, WARNING, general protection, Call Trace, panic) in
+# the console log, which holds Xen's log, dom0's kernel log (dumped in
+# full at the end) and the domU's console.  The log is kept under
+# $XT_BUILD/logs and its path printed on failure.  Only the QEMU started
+# here is ever stopped, by its PID.
+set -uo pipefail
+
+KVER=$1
+DOM0TYPE=$2
+LABEL=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+XT_BUILD=${XT_BUILD:-build}
+XT_BUILD=$(cd "$XT_BUILD" && pwd)
+export XT_BUILD
+export XT_GNTDEV=${XT_GNTDEV:-stock}
+BOOT_TIMEOUT=${XT_BOOT_TIMEOUT:-300}
+
+RUN=$XT_BUILD/runs/$LABEL
+LOGDIR=$XT_BUILD/logs
+mkdir -p "$RUN" "$LOGDIR"
+LOG=$LOGDIR/$(date +%Y%m%d-%H%M%S)-$LABEL.log
+NONCE=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+
+cat > "$RUN/config" <<EOF
+XT_NONCE=$NONCE
+XT_FILTER='${XT_FILTER:-*}'
+XT_TIMEOUT=${XT_TIMEOUT:-60}
+XT_GNTDEV=$([ "$XT_GNTDEV" = stock ] && echo stock || echo ours)
+XT_DOMU=1
+XT_POST=${XT_POST:-1}
+EOF
+export XT_CONFIG=$RUN/config
+
+t0=$(date +%s.%N)
+if ! "$HERE/mkimage.sh" "$KVER" "$RUN" > "$RUN/mkimage.log" 2>&1; then
+	cat "$RUN/mkimage.log" >&2
+	echo "FAIL  $LABEL  harness: image build failed"
+	echo "# counts 0 1 0"
+	exit 1
+fi
+
+XEN_ARGS="dom0_mem=768M,max:768M dom0_max_vcpus=1 console=com1 com1=115200"
+XEN_ARGS="$XEN_ARGS loglvl=all guest_loglvl=all noreboot"
+CPU=max,-smap,-smep
+MACHINE=()
+case $DOM0TYPE in
+pv) ;;
+pvh)
+	XEN_ARGS="$XEN_ARGS dom0=pvh"
+	CPU=max,-smap,-smep,-rdtscp,-pku,-xsave
+	MACHINE=(-machine q35 -device amd-iommu)
+	;;
+*) echo "boot.sh: dom0 type must be pv or pvh" >&2; exit 2 ;;
+esac
+
+QMP=$RUN/qmp.sock
+rm -f "$QMP" "$RUN/qemu.pid"
+# shellcheck disable=SC2086
+qemu-system-x86_64 -accel tcg -cpu "$CPU" "${MACHINE[@]}" -m 2048 -smp 2 \
+	-no-reboot -display none ${XT_QEMU_ARGS:--vga none} -monitor none \
+	-serial "file:$LOG" -qmp "unix:$QMP,server=on,wait=off" \
+	-pidfile "$RUN/qemu.pid" \
+	-kernel "$RUN/xen" -append "$XEN_ARGS" \
+	-initrd "$RUN/vmlinux console=hvc0 earlyprintk=xen quiet,$RUN/dom0.cpio" \
+	> "$RUN/qemu.out" 2>&1 &
+QPID=$!
+
+stop_qemu() {
+	if kill -0 "$QPID" 2>/dev/null; then
+		kill "$QPID" 2>/dev/null
+		sleep 1
+		kill -9 "$QPID" 2>/dev/null
+	fi
+	wait "$QPID" 2>/dev/null
+}
+trap 'stop_qemu; exit 130' INT TERM
+
+# Watch the log: stop at the end frame, on a crash, or at the deadline.
+verdict=
+deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
+cb_done=
+while kill -0 "$QPID" 2>/dev/null; do
+	if grep -qa "XT1 $NONCE D " "$LOG" 2>/dev/null; then
+		# Give Xen a moment to power off by itself.
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$QPID" 2>/dev/null || break
+			sleep 0.5
+		done
+		break
+	fi
+	if grep -qaE 'Kernel panic|\(XEN\) Domain 0 crashed|\(XEN\) Panic on CPU|\*\*\*\* Panic|Rebooting in' "$LOG" 2>/dev/null; then
+		sleep 2
+		verdict="machine crashed"
+		break
+	fi
+	if [ -n "${XT_KEEP_QEMU_CB:-}" ] && [ -z "$cb_done" ] &&
+	   grep -qa "XT1 $NONCE R " "$LOG" 2>/dev/null; then
+		cb_done=1
+		$XT_KEEP_QEMU_CB "$QMP" "$LOG"
+	fi
+	if [ "$(date +%s)" -ge "$deadline" ]; then
+		verdict="timeout after $BOOT_TIMEOUT s"
+		break
+	fi
+	sleep 0.5
+done
+stop_qemu
+trap - INT TERM
+t1=$(date +%s.%N)
+
+out=$("$XT_BUILD/host/xt-report" "$NONCE" "$LABEL" "$LOG")
+echo "$out" | grep -v '^# counts'
+read -r _ _ pass fail skip <<< "$(echo "$out" | grep '^# counts')"
+
+if [ -n "$verdict" ]; then
+	echo "FAIL  $LABEL  harness: $verdict"
+	fail=$((fail + 1))
+fi
+# Crashes and warnings anywhere in Xen's, dom0's or the domU's log.
+bad=$(grep -naE 'BUG|Oops|WARNING|general protection|Call Trace|Kernel panic|Bad page' "$LOG" |
+	grep -vEf <(grep -vE '^(#|$)' "$HERE/log-allow.txt") | head -5)
+if [ -n "$bad" ]; then
+	echo "FAIL  $LABEL  harness: kernel/Xen log shows problems:"
+	echo "$bad" | sed 's/^/        /' | cut -c1-200
+	fail=$((fail + 1))
+fi
+awk -v l="$LABEL" -v a="$t0" -v b="$t1" 'BEGIN { printf "# %s: %.1f s wall\n", l, b - a }'
+[ "$fail" -gt 0 ] && echo "# $LABEL: console log kept at $LOG"
+echo "# counts $pass $fail $skip"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# check.sh - 'make check': host unit tests first, then the Xen machine at
+# each matrix point, one line per test, and a last line "N passed, N
+# failed".  Exit status 0 only if nothing failed.
+#
+# Environment: MATRIX (default | all), TESTS (fnmatch pattern), EXTRA_TESTS
+# (directory), GNTDEV (ours | stock), XT_BUILD (build directory).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+cd "$TOP"
+export XT_BUILD=${XT_BUILD:-build}
+pass=0 fail=0 skip=0
+
+tally() {	# reads result lines, prints them, adds up "# counts"
+	local line p f s
+	while IFS= read -r line; do
+		case $line in
+		"# counts "*)
+			read -r _ _ p f s <<< "$line"
+			pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+			;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+# ---- host unit tests (TAP, no Xen needed) ----
+host_tests() {
+	local t name line out rc p=0 f=0 s=0
+	for t in "$XT_BUILD"/host/test-* "$XT_BUILD"/host/test32-*; do
+		[ -x "$t" ] || continue
+		name=host/${t##*/}
+		out=$("$t" 2>&1)
+		rc=$?
+		while IFS= read -r line; do
+			case $line in
+			"not ok "*) echo "FAIL  host  $name: ${line#not ok * - }"; f=$((f + 1)) ;;
+			"ok "*"# SKIP"*) echo "SKIP  host  $name: ${line#ok * - }"; s=$((s + 1)) ;;
+			"ok "*) echo "PASS  host  $name: ${line#ok * - }"; p=$((p + 1)) ;;
+			esac
+		done <<< "$out"
+		if [ "$rc" -ne 0 ]; then
+			echo "$out" | grep -v '^ok ' | sed 's/^/        /'
+			echo "FAIL  host  $name: exit status $rc"
+			f=$((f + 1))
+		fi
+	done
+	echo "# counts $p $f $s"
+}
+tally < <(host_tests)
+
+# ---- the Xen machine ----
+K61=$(tools/kver.sh 6.1)
+K612=$(tools/kver.sh 6.12)
+case ${MATRIX:-default} in
+default) points="$K61:pv" ;;
+all) points="$K61:pv $K61:pvh $K612:pv $K612:pvh" ;;
+*) echo "check: MATRIX must be default or all" >&2; exit 2 ;;
+esac
+
+export XT_FILTER=${TESTS:-*}
+export XT_EXTRA=${EXTRA_TESTS:-}
+if [ -n "$XT_EXTRA" ]; then
+	[ -d "$XT_EXTRA" ] || { echo "check: EXTRA_TESTS=$XT_EXTRA is no directory" >&2; exit 2; }
+	XT_EXTRA=$(cd "$XT_EXTRA" && pwd)
+fi
+
+for point in $points; do
+	kver=${point%:*} type=${point#*:}
+	label="${kver%%-*}-$type"
+	case $kver in 6.1.*) label="6.1-$type" ;; 6.12.*) label="6.12-$type" ;; esac
+	if [ "${GNTDEV:-stock}" = ours ]; then
+		if ! make --no-print-directory -s module KVER="$kver" > "$XT_BUILD/module-$kver.log" 2>&1; then
+			cat "$XT_BUILD/module-$kver.log"
+			echo "FAIL  $label  harness: module build failed"
+			fail=$((fail + 1))
+			continue
+		fi
+		export XT_GNTDEV=$TOP/$XT_BUILD/module/$kver/drivers/xen/xen-gntdev.ko
+	else
+		export XT_GNTDEV=stock
+	fi
+	tally < <("$HERE/boot.sh" "$kver" "$type" "$label")
+done
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

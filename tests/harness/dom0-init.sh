@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /init of the test dom0 (busybox).  Brings up the Xen toolstack on the
+# gntdev under test, boots one PV domU, runs the tests through xt-run, then
+# tears everything down, dumps the kernel log and powers the machine off.
+# All it says goes to the console (hvc0 -> Xen -> QEMU serial), where the
+# host reads framed results (tests/harness/xt-frame.h).
+#
+# /xt/config sets: XT_NONCE, XT_FILTER, XT_TIMEOUT, XT_GNTDEV (ours|stock),
+# XT_DOMU (1: boot a domU), XT_POST (1: run the post-suite checks).
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+. /xt/config
+
+say() { echo "xt-init: $*"; }
+frame() { /xt/xt-run --frame "$XT_NONCE" "$*"; }
+
+# Report a harness-level result through the same framing as tests.
+fail_setup() {
+	say "setup failed: $*"
+	frame "R fail harness: $*"
+	frame "E 1"
+	finish
+}
+
+finish() {
+	say "dom0 kernel log follows"
+	echo "=== xt: dom0 dmesg begin ==="
+	dmesg
+	echo "=== xt: dom0 dmesg end ==="
+	for f in /var/log/xen/console/guest-*.log; do
+		[ -e "$f" ] || continue
+		echo "=== xt: domU console $f begin ==="
+		cat "$f"
+		echo "=== xt: domU console end ==="
+	done
+	frame "D"
+	sync
+	poweroff -f
+	sleep 5
+	echo o > /proc/sysrq-trigger
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /run
+mkdir -p /run/xen /run/xenstored /var/log/xen/console /var/lib/xen
+say "dom0 up: $(uname -r), $(cat /sys/hypervisor/guest_type 2>/dev/null) dom0"
+
+for m in $(cat /xt/modules.dom0); do
+	insmod /xt/modules/$m || say "insmod $m failed"
+done
+if [ "$XT_GNTDEV" = stock ]; then
+	for m in $(cat /xt/stock/list); do insmod /xt/stock/xt/modules/$m; done
+	say "gntdev: stock $(cat /sys/module/xen_gntdev/srcversion 2>/dev/null)"
+else
+	insmod /xt/modules/xen-gntdev.ko || fail_setup "insmod of our xen-gntdev failed"
+	ver=$(cat /sys/module/xen_gntdev/version 2>/dev/null)
+	case "$ver" in
+	xgd-*) say "gntdev: ours, version $ver" ;;
+	*) fail_setup "loaded xen-gntdev is not ours (version '$ver')" ;;
+	esac
+fi
+for ko in /xt/testmods/*.ko; do
+	[ -e "$ko" ] && { insmod "$ko" || say "insmod $ko failed"; }
+done
+
+mount -t xenfs xenfs /proc/xen || fail_setup "cannot mount xenfs"
+xenstored --pid-file /run/xenstored.pid
+n=0
+until xenstore-exists / 2>/dev/null; do
+	n=$((n + 1)); [ $n -gt 100 ] && fail_setup "xenstored did not start"
+	usleep 100000
+done
+xen-init-dom0 >/dev/null || fail_setup "xen-init-dom0 failed"
+xenconsoled --log=guest --log-dir=/var/log/xen/console \
+	--pid-file=/run/xenconsoled.pid || fail_setup "xenconsoled failed"
+echo 'autoballoon="off"' > /etc/xen/xl.conf
+say "toolstack up"
+
+if [ "$XT_DOMU" = 1 ]; then
+	cat > /xt/domu.cfg <<-EOF
+	name = "xt-domu"
+	type = "pv"
+	kernel = "/xt/domu/vmlinux.gz"
+	ramdisk = "/xt/domu/initrd.cpio"
+	extra = "console=hvc0 quiet"
+	memory = 192
+	vcpus = 1
+	on_crash = "preserve"
+	EOF
+	xl create /xt/domu.cfg >/tmp/xl-create.log 2>&1 || {
+		cat /tmp/xl-create.log
+		fail_setup "xl create failed"
+	}
+	domid=$(xl domid xt-domu)
+	n=0
+	until xenstore-exists /local/domain/$domid/data/xt-ready 2>/dev/null; do
+		n=$((n + 1)); [ $n -gt 600 ] && fail_setup "domU agent not ready after 60 s"
+		usleep 100000
+	done
+	export XT_DOMU_ID=$domid
+	say "domU $domid ready"
+fi
+
+/xt/xt-run "$XT_NONCE" "$XT_TIMEOUT" "$XT_FILTER" /xt/dom0 /xt/extra
+
+if [ "$XT_POST" = 1 ]; then
+	# Post-suite: the domU and the toolstack let go of every grant, then
+	# the checks in /xt/post look at what is left.
+	[ -n "$XT_DOMU_ID" ] && xl destroy "$XT_DOMU_ID"
+	kill $(cat /run/xenconsoled.pid) $(cat /run/xenstored.pid) 2>/dev/null
+	usleep 500000
+	/xt/xt-run "$XT_NONCE" "$XT_TIMEOUT" "*" /xt/post
+fi
+finish

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xt-run - runs the test programs inside dom0 and reports framed results.
+ *
+ *	xt-run NONCE TIMEOUT_S FILTER DIR...
+ *	xt-run --frame NONCE BODY
+ *
+ * Every executable of every DIR whose name matches the fnmatch(3) pattern
+ * FILTER runs once, in name order.  Programs named "domu-*" run in the
+ * domU through its agent (judged by exit status); all others run here, in
+ * their own session, with stdout and stderr relayed to the console as
+ * "[name] line" and parsed as TAP.  A program still running after
+ * TIMEOUT_S seconds is killed with its whole process group and reported as
+ * failed.  Each result goes out as an xt-frame.h frame; the last frame
+ * counts them.  Exit status: 0 if nothing failed.
+ *
+ * Verdicts: each TAP "ok"/"not ok" line is one result ("prog: desc");
+ * "# SKIP" makes it a skip.  A program that prints no TAP line is one
+ * result by its exit status (0 pass, 77 skip, else fail).  A non-zero exit
+ * (other than 77) with no failed TAP line adds a failed result.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "xt.h"
+#include "xt-frame.h"
+
+static const char *nonce;
+static unsigned int nr_results, nr_failed;
+
+static void result(const char *status, const char *prog, const char *what)
+{
+	char body[512], frame[640];
+	int n;
+
+	if (what && *what)
+		snprintf(body, sizeof(body), "R %s %s: %.300s", status, prog,
+			 what);
+	else
+		snprintf(body, sizeof(body), "R %s %s", status, prog);
+	n = xt_frame_format(frame, sizeof(frame), nonce, body);
+	if (n > 0) {
+		/* One write, starting on a fresh line. */
+		if (write(STDOUT_FILENO, "\n", 1) < 0 ||
+		    write(STDOUT_FILENO, frame, n) < 0)
+			perror("write");
+	}
+	nr_results++;
+	if (!strcmp(status, "fail"))
+		nr_failed++;
+}
+
+struct tap_state {
+	unsigned int lines;	/* TAP result lines seen */
+	unsigned int failed;	/* of which "not ok" */
+	bool skip_all;
+};
+
+/* Interpret one line of a program's output. */
+static void tap_line(struct tap_state *st, const char *prog, char *line)
+{
+	bool ok;
+	char *desc, *hash;
+
+	if (!strncmp(line, "1..0", 4) && strcasestr(line, "# SKIP")) {
+		st->skip_all = true;
+		return;
+	}
+	if (!strncmp(line, "ok ", 3))
+		ok = true;
+	else if (!strncmp(line, "not ok ", 7))
+		ok = false;
+	else
+		return;
+	desc = line + (ok ? 3 : 7);
+	desc += strspn(desc, "0123456789");
+	desc += strspn(desc, " -");
+	hash = strstr(desc, " # ");
+	st->lines++;
+	if (ok && hash && !strncasecmp(hash + 3, "SKIP", 4)) {
+		*hash = '\0';
+		result("skip", prog, desc);
+		return;
+	}
+	if (hash)
+		*hash = '\0';
+	if (!ok)
+		st->failed++;
+	result(ok ? "pass" : "fail", prog, desc);
+}
+
+static void run_local(const char *dir, const char *prog, int timeout_s)
+{
+	struct tap_state st = { 0 };
+	char path[512], buf[4096], line[1024];
+	size_t llen = 0;
+	int pipefd[2], status;
+	uint64_t deadline;
+	bool timed_out = false;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, prog);
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		result("fail", prog, "pipe failed");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		result("fail", prog, "fork failed");
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return;
+	}
+	if (pid == 0) {
+		setsid();
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		execl(path, prog, (char *)NULL);
+		fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	deadline = xt_now_ms() + (uint64_t)timeout_s * 1000;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		int64_t left = (int64_t)(deadline - xt_now_ms());
+		ssize_t n;
+
+		if (left <= 0) {
+			timed_out = true;
+			kill(-pid, SIGKILL);
+			break;
+		}
+		if (poll(&pfd, 1, left > 1000 ? 1000 : (int)left) <= 0)
+			continue;
+		n = read(pipefd[0], buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n' && llen < sizeof(line) - 1) {
+				line[llen++] = buf[i];
+				continue;
+			}
+			if (buf[i] != '\n')
+				continue;	/* overlong: truncated */
+			line[llen] = '\0';
+			llen = 0;
+			printf("[%s] %s\n", prog, line);
+			fflush(stdout);
+			tap_line(&st, prog, line);
+		}
+	}
+	close(pipefd[0]);
+	/* The program may have left children behind in its session. */
+	kill(-pid, SIGKILL);
+	waitpid(pid, &status, 0);
+
+	if (timed_out) {
+		snprintf(line, sizeof(line), "timeout after %d s", timeout_s);
+		result("fail", prog, line);
+		return;
+	}
+	if (WIFSIGNALED(status)) {
+		snprintf(line, sizeof(line), "killed by signal %d",
+			 WTERMSIG(status));
+		result("fail", prog, line);
+		return;
+	}
+	status = WEXITSTATUS(status);
+	if (!st.lines) {
+		if (status == 0)
+			result("pass", prog, NULL);
+		else if (status == 77 || st.skip_all)
+			result("skip", prog, NULL);
+		else {
+			snprintf(line, sizeof(line), "exit status %d", status);
+			result("fail", prog, line);
+		}
+		return;
+	}
+	if (status != 0 && status != 77 && !st.failed) {
+		snprintf(line, sizeof(line), "exit status %d", status);
+		result("fail", prog, line);
+	}
+}
+
+static void run_domu(const char *prog, int timeout_s)
+{
+	struct xt_peer peer;
+	char what[64];
+	int rc;
+
+	if (xt_peer_start(&peer, prog)) {
+		result("fail", prog, "cannot start in the domU");
+		return;
+	}
+	rc = xt_peer_wait(&peer, timeout_s * 1000);
+	if (rc == 0)
+		result("pass", prog, NULL);
+	else if (rc == 77)
+		result("skip", prog, NULL);
+	else {
+		if (rc < 0)
+			snprintf(what, sizeof(what), "timeout after %d s",
+				 timeout_s);
+		else
+			snprintf(what, sizeof(what), "exit status %d", rc);
+		result("fail", prog, what);
+	}
+}
+
+static int is_program(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+int main(int argc, char **argv)
+{
+	char body[64], frame[640];
+	int timeout_s, n;
+
+	if (argc == 4 && !strcmp(argv[1], "--frame")) {
+		/* Used by /init for harness-level frames. */
+		n = xt_frame_format(frame, sizeof(frame), argv[2], argv[3]);
+		return n > 0 && write(STDOUT_FILENO, "\n", 1) == 1 &&
+		       write(STDOUT_FILENO, frame, n) == n ? 0 : 1;
+	}
+	if (argc < 4) {
+		fprintf(stderr, "usage: xt-run NONCE TIMEOUT_S FILTER DIR...\n"
+				"       xt-run --frame NONCE BODY\n");
+		return 2;
+	}
+	nonce = argv[1];
+	timeout_s = atoi(argv[2]);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (int a = 4; a < argc; a++) {
+		struct dirent **names;
+		int count = scandir(argv[a], &names, is_program, alphasort);
+
+		for (int i = 0; i < count; i++) {
+			const char *prog = names[i]->d_name;
+			char path[512];
+			struct stat sb;
+
+			snprintf(path, sizeof(path), "%s/%s", argv[a], prog);
+			if (!fnmatch(argv[3], prog, 0) && !stat(path, &sb) &&
+			    S_ISREG(sb.st_mode) && (sb.st_mode & 0111)) {
+				if (!strncmp(prog, "domu-", 5))
+					run_domu(prog, timeout_s);
+				else
+					run_local(argv[a], prog, timeout_s);
+			}
+			free(names[i]);
+		}
+		if (count >= 0)
+			free(names);
+	}
+
+	snprintf(body, sizeof(body), "E %u", nr_results);
+	n = xt_frame_format(frame, sizeof(frame), nonce, body);
+	if (n > 0 && (write(STDOUT_FILENO, "\n", 1) < 0 ||
+		      write(STDOUT_FILENO, frame, n) < 0))
+		return 1;
+	return nr_failed ? 1 : 0;
+}

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xt.c - TAP, xenstore and peer helpers for programs inside the Xen
+ * machine.  See xt.h for the conventions; this file owns the process-wide
+ * TAP counters and the single lazily opened xenstore connection.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include "xt.h"
+
+static unsigned int xt_count;
+static unsigned int xt_failed;
+
+static void xt_vreport(const char *verdict, const char *directive,
+		       const char *fmt, va_list ap)
+{
+	printf("%s %u - ", verdict, ++xt_count);
+	vprintf(fmt, ap);
+	if (directive)
+		printf(" # %s", directive);
+	putchar('\n');
+	fflush(stdout);
+}
+
+void xt_ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	xt_vreport(cond ? "ok" : "not ok", NULL, fmt, ap);
+	va_end(ap);
+	if (!cond)
+		xt_failed++;
+}
+
+void xt_skip(const char *reason, const char *fmt, ...)
+{
+	char directive[256];
+	va_list ap;
+
+	snprintf(directive, sizeof(directive), "SKIP %s", reason);
+	va_start(ap, fmt);
+	xt_vreport("ok", directive, fmt, ap);
+	va_end(ap);
+}
+
+void xt_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+void xt_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# fatal: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	printf("not ok %u - setup\n1..%u\n", xt_count + 1, xt_count + 1);
+	fflush(stdout);
+	exit(1);
+}
+
+void xt_skip_all(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("1..0 # SKIP ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	exit(77);
+}
+
+int xt_failures(void)
+{
+	return xt_failed;
+}
+
+int xt_exit(void)
+{
+	printf("1..%u\n", xt_count);
+	fflush(stdout);
+	return xt_failed ? 1 : 0;
+}
+
+int xt_domu_id(void)
+{
+	const char *s = getenv("XT_DOMU_ID");
+
+	return s && *s ? atoi(s) : -1;
+}
+
+uint64_t xt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- xenstore ---- */
+
+static struct xs_handle *xt_xs(void)
+{
+	static struct xs_handle *xs;
+
+	if (!xs) {
+		xs = xs_open(0);
+		if (!xs)
+			xt_fatal("xs_open: %s", strerror(errno));
+	}
+	return xs;
+}
+
+char *xt_xs_read(const char *path)
+{
+	unsigned int len;
+
+	return xs_read(xt_xs(), XBT_NULL, path, &len);
+}
+
+static int xt_xs_vwrite(const char *path, const char *fmt, va_list ap)
+{
+	char *val;
+	int n, ret;
+
+	n = vasprintf(&val, fmt, ap);
+	if (n < 0)
+		return -1;
+	ret = xs_write(xt_xs(), XBT_NULL, path, val, n) ? 0 : -1;
+	free(val);
+	return ret;
+}
+
+int xt_xs_write(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = xt_xs_vwrite(path, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+char *xt_xs_wait(const char *path, int timeout_ms)
+{
+	uint64_t end = xt_now_ms() + timeout_ms;
+	useconds_t nap = 2000;
+	char *val;
+
+	for (;;) {
+		val = xt_xs_read(path);
+		if (val || xt_now_ms() >= end)
+			return val;
+		usleep(nap);
+		if (nap < 20000)
+			nap *= 2;
+	}
+}
+
+/* ---- peers ---- */
+
+int xt_peer_start(struct xt_peer *p, const char *prog_and_args)
+{
+	static unsigned int counter;
+	char path[160];
+
+	p->domid = xt_domu_id();
+	if (p->domid < 0)
+		return -1;
+	p->seq = (unsigned int)getpid() * 1000 + ++counter;
+	snprintf(p->dir, sizeof(p->dir), "/local/domain/%d/data/xt/%u",
+		 p->domid, p->seq);
+	snprintf(path, sizeof(path), "%s/cmd", p->dir);
+	return xt_xs_write(path, "%s", prog_and_args);
+}
+
+int xt_peer_put(struct xt_peer *p, const char *key, const char *fmt, ...)
+{
+	char path[192];
+	va_list ap;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, key);
+	va_start(ap, fmt);
+	ret = xt_xs_vwrite(path, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+char *xt_peer_get(struct xt_peer *p, const char *key, int timeout_ms)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", p->dir, key);
+	return xt_xs_wait(path, timeout_ms);
+}
+
+int xt_peer_wait(struct xt_peer *p, int timeout_ms)
+{
+	char *rc = xt_peer_get(p, "rc", timeout_ms);
+	int status;
+
+	if (!rc) {
+		/* The agent kills the peer when it sees this key. */
+		xt_peer_put(p, "kill", "1");
+		return -1;
+	}
+	status = atoi(rc);
+	free(rc);
+	xs_rm(xt_xs(), XBT_NULL, p->dir);
+	return status;
+}
+
+char *xt_peer_call(struct xt_peer *p, int timeout_ms, const char *fmt, ...)
+{
+	static unsigned int n;
+	uint64_t end = xt_now_ms() + timeout_ms;
+	char *req, *rep;
+	unsigned int got;
+	int off;
+	va_list ap;
+
+	va_start(ap, fmt);
+	off = vasprintf(&req, fmt, ap);
+	va_end(ap);
+	if (off < 0)
+		return NULL;
+	xt_peer_put(p, "req", "%u %s", ++n, req);
+	free(req);
+	for (;;) {
+		rep = xt_peer_get(p, "rep", 50);
+		if (rep && sscanf(rep, "%u %n", &got, &off) == 1 && got == n) {
+			memmove(rep, rep + off, strlen(rep + off) + 1);
+			return rep;
+		}
+		free(rep);
+		if (xt_now_ms() >= end)
+			return NULL;
+		usleep(5000);
+	}
+}
+
+int xt_grant_peer(struct xt_peer *p, unsigned int npages, const char *opts,
+		  uint32_t *refs, int *port)
+{
+	char cmd[128], *ready, *list, *pos, *end;
+	unsigned int i;
+
+	snprintf(cmd, sizeof(cmd), "grant-pages %u %s", npages,
+		 opts ? opts : "");
+	if (xt_peer_start(p, cmd)) {
+		xt_diag("cannot start '%s' (no domU?)", cmd);
+		return -1;
+	}
+	ready = xt_peer_get(p, "ready", 30000);
+	if (!ready) {
+		xt_diag("'%s' did not get ready", cmd);
+		return -1;
+	}
+	free(ready);
+	list = xt_peer_get(p, "refs", 1000);
+	for (i = 0, pos = list; list && i < npages; i++, pos = end) {
+		refs[i] = strtoul(pos, &end, 10);
+		if (end == pos)
+			break;
+	}
+	free(list);
+	if (i != npages) {
+		xt_diag("'%s' published %u of %u refs", cmd, i, npages);
+		return -1;
+	}
+	if (port) {
+		char *val = xt_peer_get(p, "port", 1000);
+
+		*port = val ? atoi(val) : -1;
+		free(val);
+		if (*port < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int xt_peer_finish(struct xt_peer *p)
+{
+	char *rep = xt_peer_call(p, 10000, "exit");
+
+	free(rep);
+	return xt_peer_wait(p, 10000);
+}
+
+static const char *xt_self_dir(void)
+{
+	const char *dir = getenv("XT_DIR");
+
+	if (!dir)
+		xt_fatal("XT_DIR is not set: not started by the agent");
+	return dir;
+}
+
+int xt_self_put(const char *key, const char *fmt, ...)
+{
+	char path[192];
+	va_list ap;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", xt_self_dir(), key);
+	va_start(ap, fmt);
+	ret = xt_xs_vwrite(path, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+char *xt_self_get(const char *key, int timeout_ms)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", xt_self_dir(), key);
+	return xt_xs_wait(path, timeout_ms);
+}
+
+char *xt_self_next_req(unsigned int last, unsigned int *n, int timeout_ms)
+{
+	uint64_t end = xt_now_ms() + timeout_ms;
+	char *req;
+	int off;
+
+	for (;;) {
+		req = xt_self_get("req", 50);
+		if (req && sscanf(req, "%u %n", n, &off) == 1 && *n != last) {
+			memmove(req, req + off, strlen(req + off) + 1);
+			return req;
+		}
+		free(req);
+		if (xt_now_ms() >= end)
+			return NULL;
+		usleep(5000);
+	}
+}
+
+int xt_self_reply(unsigned int n, const char *fmt, ...)
+{
+	char *text;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return -1;
+	ret = xt_self_put("rep", "%u %s", n, text);
+	free(text);
+	return ret;
+}
+
+/* ---- leak accounting ---- */
+
+long xt_gntdev_stat(const char *name)
+{
+	FILE *f = fopen("/sys/kernel/debug/xen-gntdev/stats", "r");
+	char key[64];
+	long val, found = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &val) == 2) {
+		if (!strcmp(key, name)) {
+			found = val;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
