@@ -8,6 +8,7 @@
 #   make tests          host tools, host unit tests, in-machine test programs
 #   make deps           installs every Debian package needed (idempotent)
 #   make check          host unit tests, then the Xen machine (see below)
+#   make check-harness  proves the harness reports failing/hanging tests
 #   make run            boots the Xen machine and shows the cross-domain path
 #   make clean
 #
@@ -49,7 +50,7 @@ HARNESS_BINS := $(B)/xt/harness/xt-run $(B)/xt/harness/xt-agent \
 
 XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 
-.PHONY: all module lib tests deps check run clean
+.PHONY: all module lib tests deps check check-harness run clean
 all: module lib tests
 
 module:
@@ -109,6 +110,10 @@ check: deps
 	@$(MAKE) --no-print-directory tests
 	@MATRIX='$(MATRIX)' TESTS='$(TESTS)' EXTRA_TESTS='$(EXTRA_TESTS)' \
 	 GNTDEV='$(GNTDEV)' XT_BUILD=$(B) tests/harness/check.sh
+
+check-harness: deps
+	@$(MAKE) --no-print-directory tests
+	@GNTDEV='$(GNTDEV)' XT_BUILD=$(B) tests/harness/check-harness.sh
 
 run: deps
 	@$(MAKE) --no-print-directory tests

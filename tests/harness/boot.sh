@@ -140,8 +140,7 @@ if [ -n "$verdict" ]; then
 	fail=$((fail + 1))
 fi
 # Crashes and warnings anywhere in Xen's, dom0's or the domU's log.
-bad=$(grep -naE 'BUG|Oops|WARNING|general protection|Call Trace|Kernel panic|Bad page' "$LOG" |
-	grep -vEf <(grep -vE '^(#|$)' "$HERE/log-allow.txt") | head -5)
+bad=$("$HERE/scan-log.sh" "$LOG" | head -5)
 if [ -n "$bad" ]; then
 	echo "FAIL  $LABEL  harness: kernel/Xen log shows problems:"
 	echo "$bad" | sed 's/^/        /' | cut -c1-200

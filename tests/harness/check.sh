@@ -31,10 +31,16 @@ tally() {	# reads result lines, prints them, adds up "# counts"
 # ---- host unit tests (TAP, no Xen needed) ----
 host_tests() {
 	local t name line out rc p=0 f=0 s=0
-	for t in "$XT_BUILD"/host/test-* "$XT_BUILD"/host/test32-*; do
-		[ -x "$t" ] || continue
+	for t in "$XT_BUILD"/host/test-* "$XT_BUILD"/host/test32-* selftest; do
 		name=host/${t##*/}
-		out=$("$t" 2>&1)
+		if [ "$t" = selftest ]; then
+			out=$("$HERE/selftest.sh" "$XT_BUILD/host/xt-report" \
+				"$XT_BUILD/xt/harness/xt-run" 2>&1)
+		elif [ -x "$t" ]; then
+			out=$("$t" 2>&1)
+		else
+			continue
+		fi
 		rc=$?
 		while IFS= read -r line; do
 			case $line in
