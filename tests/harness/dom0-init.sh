@@ -115,8 +115,12 @@ if [ "$XT_POST" = 1 ]; then
 	# Post-suite: the domU and the toolstack let go of every grant, then
 	# the checks in /xt/post look at what is left.
 	[ -n "$XT_DOMU_ID" ] && xl destroy "$XT_DOMU_ID"
-	kill $(cat /run/xenconsoled.pid) $(cat /run/xenstored.pid) 2>/dev/null
-	usleep 500000
+	pids="$(cat /run/xenconsoled.pid /run/xenstored.pid 2>/dev/null)"
+	kill $pids 2>/dev/null
+	n=0
+	while [ $n -lt 50 ] && kill -0 $pids 2>/dev/null; do
+		usleep 100000; n=$((n + 1))
+	done
 	/xt/xt-run "$XT_NONCE" "$XT_TIMEOUT" "*" /xt/post
 fi
 finish
