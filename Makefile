@@ -30,7 +30,7 @@ EXTRA_TESTS ?=
 GNTDEV ?= stock
 
 CFLAGS_XT := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude/uapi \
-	     -Itests/lib -Itests/harness
+	     -Itests/lib -Itests/harness -I/usr/include/libdrm
 LIBS_XT := -lxengnttab -lxenstore -lxentoollog -lxentoolcore -lpthread
 
 DOM0_SRCS := $(wildcard tests/dom0/*.c)
@@ -46,7 +46,7 @@ POST_BINS := $(POST_SRCS:tests/post/%=$(B)/xt/post/%)
 HOST_BINS := $(HOST_SRCS:tests/host/%.c=$(B)/host/test-%) \
 	     $(HOST_SRCS:tests/host/%.c=$(B)/host/test32-%)
 HARNESS_BINS := $(B)/xt/harness/xt-run $(B)/xt/harness/xt-agent \
-		$(B)/host/xt-report
+		$(B)/host/xt-report $(B)/host/xt-picture
 
 XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 
@@ -92,6 +92,10 @@ $(B)/xt/harness/%: tests/harness/%.c $(B)/xt/xt.o $(XT_HDRS)
 	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/xt.o $(LIBS_XT)
 
 $(B)/host/xt-report: tests/harness/xt-report.c tests/harness/xt-frame.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -o $@ $<
+
+$(B)/host/xt-picture: tests/harness/xt-picture.c $(XT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_XT) -o $@ $<
 

@@ -7,7 +7,8 @@
  * Allocates NPAGES pages with /dev/xen/gntalloc, granted to dom0 writable
  * (read-only with "ro"), fills them with xt_pattern(1, ...), and publishes
  * in its XT_DIR:
- *	refs	the grant references, space separated
+ *	refs/K	the grant references, space separated, 256 per key (a
+ *		xenstore value holds at most 4 KiB): refs/0 has refs 0-255...
  *	port	(with "evtchn") an unbound event channel port for dom0
  *	ready	"1" once all of the above is in place
  * Then it serves requests (xt_peer_call) until "exit":
@@ -19,6 +20,8 @@
  *	wait-event MS PAGE OFF	waits up to MS for an event on the port, then
  *				"event VALUE" with the byte at PAGE/OFF read
  *				right after the event, or "timeout"
+ *	draw W H		draws xt_picture() as a W x H XRGB8888 image
+ *				(pitch W * 4) from the first byte, "ok"
  *	exit			"ok"; pages and grants are released on exit
  * Lifetime: the grants live as long as this process's gntalloc file and
  * mapping; dom0 may still map them after exit (gntalloc defers the free).
@@ -107,6 +110,15 @@ static char *serve(char *req)
 
 		return asprintf(&rep, "%u", mem[a * PAGE + b]) < 0 ? NULL : rep;
 	}
+	if (sscanf(req, "draw %u %u", &a, &b) == 2 && a && b &&
+	    (uint64_t)a * b * 4 <= (uint64_t)npages * PAGE) {
+		uint32_t *px = (uint32_t *)mem;
+
+		for (unsigned int y = 0; y < b; y++)
+			for (unsigned int x = 0; x < a; x++)
+				px[y * a + x] = xt_picture(x, y, a, b);
+		return strdup("ok");
+	}
 	if (sscanf(req, "wait-event %d %u %u", &ms, &a, &b) == 3 &&
 	    a < npages && b < PAGE)
 		return do_wait_event(ms, a, b);
@@ -117,12 +129,12 @@ int main(int argc, char **argv)
 {
 	struct ioctl_gntalloc_alloc_gref *alloc;
 	unsigned int last = 0, n;
+	char key[32];
 	bool ro = false, want_evtchn = false;
 	char *refs, *req, *rep;
-	size_t off = 0;
 	int fd;
 
-	if (argc < 2 || (npages = atoi(argv[1])) == 0 || npages > 4096)
+	if (argc < 2 || (npages = atoi(argv[1])) == 0 || npages > 8192)
 		xt_fatal("usage: grant-pages NPAGES [ro] [evtchn]");
 	for (int i = 2; i < argc; i++) {
 		ro |= !strcmp(argv[i], "ro");
@@ -133,7 +145,7 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		xt_fatal("open /dev/xen/gntalloc: %m");
 	alloc = calloc(1, sizeof(*alloc) + npages * sizeof(alloc->gref_ids[0]));
-	refs = calloc(npages, 12);
+	refs = calloc(XT_REFS_PER_KEY, 12);
 	if (!alloc || !refs)
 		xt_fatal("out of memory");
 	alloc->domid = 0;
@@ -161,10 +173,16 @@ int main(int argc, char **argv)
 			xt_fatal("IOCTL_EVTCHN_BIND_UNBOUND_PORT: %m");
 		xt_self_put("port", "%d", port);
 	}
-	for (unsigned int i = 0; i < npages; i++)
-		off += sprintf(refs + off, "%s%u", i ? " " : "",
-			       alloc->gref_ids[i]);
-	xt_self_put("refs", "%s", refs);
+	for (unsigned int k = 0; k * XT_REFS_PER_KEY < npages; k++) {
+		size_t off = 0;
+
+		for (unsigned int i = k * XT_REFS_PER_KEY;
+		     i < npages && i < (k + 1) * XT_REFS_PER_KEY; i++)
+			off += sprintf(refs + off, "%s%u", off ? " " : "",
+				       alloc->gref_ids[i]);
+		snprintf(key, sizeof(key), "refs/%u", k);
+		xt_self_put(key, "%s", refs);
+	}
 	xt_self_put("ready", "1");
 
 	for (;;) {

@@ -15,9 +15,14 @@
 #   XT_TIMEOUT   per-test timeout in seconds (default: 60)
 #   XT_BOOT_TIMEOUT  whole-boot timeout in seconds (default: 300)
 #   XT_POST      1 to run the post-suite checks (default: 1)
-#   XT_QEMU_ARGS extra QEMU arguments (e.g. a display device)
-#   XT_KEEP_QEMU_CB  a command run with QEMU's QMP socket path while the
-#                machine is up (used by 'make run' for screenshots)
+#   XT_QEMU_ARGS QEMU display arguments (default: -vga cirrus)
+#
+# Screenshots: a test that prints "# xt-screenshot NAME W H" (relayed by
+# xt-run as an "S" frame) asks the host to take a QMP screendump now; the
+# host compares its top-left W x H pixels with xt_picture() (xt-picture),
+# keeps it as $XT_BUILD/screenshots/LABEL-PROG-NAME.png and reports the
+# comparison as a result of its own.  The test keeps the picture on the
+# screen for a few seconds after asking.
 #
 # Prints one line per result, then "# counts PASS FAIL SKIP".  Fails (exit
 # 1) on any failed test, an incomplete run, a timeout, or a crash or
@@ -80,7 +85,7 @@ QMP=$RUN/qmp.sock
 rm -f "$QMP" "$RUN/qemu.pid"
 # shellcheck disable=SC2086
 qemu-system-x86_64 -accel tcg -cpu "$CPU" "${MACHINE[@]}" -m 2048 -smp 2 \
-	-no-reboot -display none ${XT_QEMU_ARGS:--vga none} -monitor none \
+	-no-reboot -display none ${XT_QEMU_ARGS:--vga cirrus} -monitor none \
 	-serial "file:$LOG" -qmp "unix:$QMP,server=on,wait=off" \
 	-pidfile "$RUN/qemu.pid" \
 	-kernel "$RUN/xen" -append "$XEN_ARGS" \
@@ -98,10 +103,36 @@ stop_qemu() {
 }
 trap 'stop_qemu; exit 130' INT TERM
 
+SHOTS=$XT_BUILD/screenshots
+HOSTRES=$RUN/host-results
+: > "$HOSTRES"
+shots_done=0
+take_shots() {
+	local reqs name w h msg png verdict
+	mapfile -t reqs < <("$XT_BUILD/host/xt-report" --bodies "$NONCE" "$LOG" S)
+	while [ "$shots_done" -lt "${#reqs[@]}" ]; do
+		read -r name w h <<< "${reqs[$shots_done]}"
+		shots_done=$((shots_done + 1))
+		mkdir -p "$SHOTS"
+		png=$SHOTS/$LABEL-$name.png
+		if ! python3 "$HERE/screendump.py" "$QMP" "$RUN/$name.ppm"; then
+			echo "FAIL  $LABEL  screenshot $name: QMP screendump failed" >> "$HOSTRES"
+			continue
+		fi
+		msg=$("$XT_BUILD/host/xt-picture" "$RUN/$name.ppm" "$w" "$h")
+		verdict=$?
+		pnmtopng "$RUN/$name.ppm" > "$png" 2>/dev/null || png="(no PNG: pnmtopng failed)"
+		if [ $verdict -eq 0 ]; then
+			echo "PASS  $LABEL  screenshot $name: $msg; $png" >> "$HOSTRES"
+		else
+			echo "FAIL  $LABEL  screenshot $name: $msg; $png" >> "$HOSTRES"
+		fi
+	done
+}
+
 # Watch the log: stop at the end frame, on a crash, or at the deadline.
 verdict=
 deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
-cb_done=
 while kill -0 "$QPID" 2>/dev/null; do
 	if grep -qa "XT1 $NONCE D " "$LOG" 2>/dev/null; then
 		# Give Xen a moment to power off by itself.
@@ -116,11 +147,7 @@ while kill -0 "$QPID" 2>/dev/null; do
 		verdict="machine crashed"
 		break
 	fi
-	if [ -n "${XT_KEEP_QEMU_CB:-}" ] && [ -z "$cb_done" ] &&
-	   grep -qa "XT1 $NONCE R " "$LOG" 2>/dev/null; then
-		cb_done=1
-		$XT_KEEP_QEMU_CB "$QMP" "$LOG"
-	fi
+	grep -qa "XT1 $NONCE S " "$LOG" 2>/dev/null && take_shots
 	if [ "$(date +%s)" -ge "$deadline" ]; then
 		verdict="timeout after $BOOT_TIMEOUT s"
 		break
@@ -134,6 +161,9 @@ t1=$(date +%s.%N)
 out=$("$XT_BUILD/host/xt-report" "$NONCE" "$LABEL" "$LOG")
 echo "$out" | grep -v '^# counts'
 read -r _ _ pass fail skip <<< "$(echo "$out" | grep '^# counts')"
+cat "$HOSTRES"
+pass=$((pass + $(grep -c '^PASS' "$HOSTRES")))
+fail=$((fail + $(grep -c '^FAIL' "$HOSTRES")))
 
 if [ -n "$verdict" ]; then
 	echo "FAIL  $LABEL  harness: $verdict"

@@ -111,7 +111,7 @@ KCPIO=$KDIR/kernel.cpio
 if [ ! -s "$KCPIO" ] || [ "$HERE/mkimage.sh" -nt "$KCPIO" ] || [ "$VMLINUZ" -nt "$KCPIO" ]; then
 	root=$(mktemp -d)
 	stage_modules "$root" "$root/xt/modules.dom0" xen-evtchn xen-gntalloc \
-		xen-privcmd xenfs vgem
+		xen-privcmd xenfs vgem cirrus
 	# The stock gntdev, for XT_GNTDEV=stock runs.
 	mkdir -p "$root/xt/stock"
 	stage_modules "$root/xt/stock" "$root/xt/stock/list" xen-gntdev
@@ -136,7 +136,7 @@ done
 install -m 0755 "$XT_BUILD/xt/harness/xt-run" "$root/xt/xt-run"
 install -m 0644 "$XT_CONFIG" "$root/xt/config"
 if [ "$XT_GNTDEV" != stock ]; then
-	install -m 0644 "$XT_GNTDEV" "$root/xt/modules/xen-gntdev.ko"
+	install -D -m 0644 "$XT_GNTDEV" "$root/xt/modules/xen-gntdev.ko"
 fi
 for ko in ${XT_KMODS:-}; do
 	install -D -m 0644 "$ko" "$root/xt/testmods/$(basename "$ko")"

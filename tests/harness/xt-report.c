@@ -3,6 +3,7 @@
  * xt-report - the host's reader of a machine's console log.
  *
  *	xt-report NONCE LABEL LOG
+ *	xt-report --bodies NONCE LOG TYPE
  *
  * Prints one line per result frame found in LOG ("PASS  LABEL  name",
  * "FAIL ...", "SKIP ..."), then a last line "# counts PASS FAIL SKIP
@@ -10,6 +11,10 @@
  * and the "E" frames account for exactly the result frames received: a
  * frame lost to console noise makes the run incomplete, never a pass.
  * Exit status: 0 when complete with no failure, 1 otherwise.
+ *
+ * With --bodies it only prints the body of every valid frame of TYPE (one
+ * letter), one per line: the host uses it for requests such as "S" (take a
+ * screenshot) while the machine runs.
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
@@ -28,6 +33,22 @@ int main(int argc, char **argv)
 	ssize_t len;
 	FILE *log;
 
+	if (argc == 5 && !strcmp(argv[1], "--bodies")) {
+		log = fopen(argv[3], "r");
+		if (!log)
+			return 2;
+		while ((len = getline(&line, &cap, log)) >= 0) {
+			while (len && (line[len - 1] == '\n' ||
+				       line[len - 1] == '\r'))
+				line[--len] = '\0';
+			if (!xt_frame_parse(line, argv[2], body, sizeof(body)) &&
+			    body[0] == argv[4][0] && body[1] == ' ')
+				puts(body + 2);
+		}
+		free(line);
+		fclose(log);
+		return 0;
+	}
 	if (argc != 4) {
 		fprintf(stderr, "usage: xt-report NONCE LABEL LOG\n");
 		return 2;

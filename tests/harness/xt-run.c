@@ -72,8 +72,21 @@ struct tap_state {
 /* Interpret one line of a program's output. */
 static void tap_line(struct tap_state *st, const char *prog, char *line)
 {
+	char *desc, *hash, body[512], frame[640];
+	unsigned int w, h;
+	char name[64];
 	bool ok;
-	char *desc, *hash;
+	int n;
+
+	/* A request for the host to take a screenshot (see boot.sh). */
+	if (sscanf(line, "# xt-screenshot %63s %u %u", name, &w, &h) == 3) {
+		snprintf(body, sizeof(body), "S %s-%s %u %u", prog, name, w, h);
+		n = xt_frame_format(frame, sizeof(frame), nonce, body);
+		if (n > 0 && (write(STDOUT_FILENO, "\n", 1) < 0 ||
+			      write(STDOUT_FILENO, frame, n) < 0))
+			perror("write");
+		return;
+	}
 
 	if (!strncmp(line, "1..0", 4) && strcasestr(line, "# SKIP")) {
 		st->skip_all = true;

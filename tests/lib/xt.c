@@ -280,13 +280,23 @@ int xt_grant_peer(struct xt_peer *p, unsigned int npages, const char *opts,
 		return -1;
 	}
 	free(ready);
-	list = xt_peer_get(p, "refs", 1000);
-	for (i = 0, pos = list; list && i < npages; i++, pos = end) {
-		refs[i] = strtoul(pos, &end, 10);
-		if (end == pos)
+	for (i = 0; i < npages;) {
+		unsigned int first = i;
+		char key[32];
+
+		snprintf(key, sizeof(key), "refs/%u", i / XT_REFS_PER_KEY);
+		list = xt_peer_get(p, key, 1000);
+		if (!list)
+			break;
+		for (pos = list; i < npages; i++, pos = end) {
+			refs[i] = strtoul(pos, &end, 10);
+			if (end == pos)
+				break;
+		}
+		free(list);
+		if (i - first != XT_REFS_PER_KEY && i != npages)
 			break;
 	}
-	free(list);
 	if (i != npages) {
 		xt_diag("'%s' published %u of %u refs", cmd, i, npages);
 		return -1;

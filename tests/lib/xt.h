@@ -96,6 +96,7 @@ char *xt_peer_call(struct xt_peer *p, int timeout_ms, const char *fmt, ...)
  * event channel port when OPTS holds "evtchn"; @port may be NULL).
  * 0 on success, -1 (with a diagnostic) otherwise.
  */
+#define XT_REFS_PER_KEY 256
 int xt_grant_peer(struct xt_peer *p, unsigned int npages, const char *opts,
 		  uint32_t *refs, int *port);
 /* Ask the peer to leave and wait for it: 0 if it exited cleanly. */
@@ -128,5 +129,28 @@ static inline uint8_t xt_pattern(uint32_t seed, uint32_t page, uint32_t off)
 /* ---- leak accounting (dom0: /sys/kernel/debug/xen-gntdev/stats) ---- */
 /* Value of counter @name, or -1 if the file or the counter is missing. */
 long xt_gntdev_stat(const char *name);
+
+/*
+ * The test picture (0x00RRGGBB at pixel @x, @y of a @w x @h image): eight
+ * colour bars over the top half, horizontal and vertical ramps below, a
+ * white frame and a diagonal.  The domU draws it, the host checks a
+ * screenshot against it pixel for pixel.
+ */
+static inline uint32_t xt_picture(uint32_t x, uint32_t y, uint32_t w,
+				  uint32_t h)
+{
+	static const uint32_t bars[8] = {
+		0xffffff, 0xffff00, 0x00ffff, 0x00ff00,
+		0xff00ff, 0xff0000, 0x0000ff, 0x000000,
+	};
+
+	if (x < 4 || y < 4 || x >= w - 4 || y >= h - 4 || x * h == y * w)
+		return 0xffffff;
+	if (y < h / 2)
+		return bars[x * 8 / w];
+	if (y < h * 3 / 4)
+		return (x * 255 / (w - 1)) << 16 | (y & 0xff) << 8 | 0x40;
+	return 0x20 << 16 | (y * 255 / (h - 1)) << 8 | (x * 255 / (w - 1));
+}
 
 #endif
