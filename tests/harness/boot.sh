@@ -43,10 +43,11 @@ export XT_BUILD
 export XT_GNTDEV=${XT_GNTDEV:-stock}
 BOOT_TIMEOUT=${XT_BOOT_TIMEOUT:-300}
 
-RUN=$XT_BUILD/runs/$LABEL
-LOGDIR=$XT_BUILD/logs
-mkdir -p "$RUN" "$LOGDIR"
-LOG=$LOGDIR/$(date +%Y%m%d-%H%M%S)-$LABEL.log
+# Everything of this boot lives in its own directory, so that boots can
+# run side by side on one build tree; it is removed after a clean run.
+mkdir -p "$XT_BUILD/runs" "$XT_BUILD/logs"
+RUN=$(mktemp -d "$XT_BUILD/runs/$LABEL.XXXXXX")
+LOG=$XT_BUILD/logs/$(date +%Y%m%d-%H%M%S)-$LABEL-${RUN##*.}.log
 NONCE=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 
 cat > "$RUN/config" <<EOF
@@ -177,6 +178,10 @@ if [ -n "$bad" ]; then
 	fail=$((fail + 1))
 fi
 awk -v l="$LABEL" -v a="$t0" -v b="$t1" 'BEGIN { printf "# %s: %.1f s wall\n", l, b - a }'
-[ "$fail" -gt 0 ] && echo "# $LABEL: console log kept at $LOG"
+if [ "$fail" -gt 0 ]; then
+	echo "# $LABEL: console log kept at $LOG (run files: $RUN)"
+else
+	rm -rf "$RUN"
+fi
 echo "# counts $pass $fail $skip"
 [ "$fail" -eq 0 ]

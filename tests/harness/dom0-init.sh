@@ -95,7 +95,7 @@ if [ "$XT_DOMU" = 1 ]; then
 	vcpus = 1
 	on_crash = "preserve"
 	EOF
-	xl create /xt/domu.cfg >/tmp/xl-create.log 2>&1 || {
+	timeout 60 xl create /xt/domu.cfg >/tmp/xl-create.log 2>&1 || {
 		cat /tmp/xl-create.log
 		fail_setup "xl create failed"
 	}

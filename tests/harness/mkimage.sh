@@ -20,7 +20,8 @@
 #   base.cpio       busybox + the Xen toolstack at its Debian paths (cached)
 #   kernel.cpio     KVER's modules, domU kernel (gzip -1 ELF) (cached)
 #   payload.cpio    tests, our module, domU initramfs, config (every run)
-# Caches live in $XT_BUILD/machine and are rebuilt when their inputs change.
+# Caches live in $XT_BUILD/machine and are rebuilt when their inputs change;
+# they are replaced atomically (rename), so concurrent boots may share them.
 set -euo pipefail
 
 KVER=$1
@@ -50,7 +51,7 @@ cpio_of() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$2"
 
 # ---- Xen ----
 if [ ! -s "$CACHE/xen" ] || [ /boot/xen-$XENVER-amd64.gz -nt "$CACHE/xen" ]; then
-	zcat /boot/xen-$XENVER-amd64.gz > "$CACHE/xen.tmp" && mv "$CACHE/xen.tmp" "$CACHE/xen"
+	zcat /boot/xen-$XENVER-amd64.gz > "$CACHE/xen.tmp.$$" && mv "$CACHE/xen.tmp.$$" "$CACHE/xen"
 fi
 
 # ---- base: busybox + toolstack (kernel independent) ----
@@ -71,7 +72,7 @@ if [ ! -s "$BASE" ] || [ "$HERE/mkimage.sh" -nt "$BASE" ]; then
 		"$root/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"
 	mkdir -p "$root"/{proc,sys,dev,run,tmp,etc/xen,var/lib/xen,var/log/xen/console,var/run/xen,var/run/xenstored,lib/modules}
 	ln -s /usr/lib/xen-$XENVER/bin/xl "$root/bin/xl.real" 2>/dev/null || true
-	cpio_of "$root" "$BASE.tmp" && mv "$BASE.tmp" "$BASE"
+	cpio_of "$root" "$BASE.tmp.$$" && mv "$BASE.tmp.$$" "$BASE"
 	rm -rf "$root"
 fi
 
@@ -81,8 +82,8 @@ mkdir -p "$KDIR"
 VMLINUZ=/boot/vmlinuz-$KVER
 [ -r "$VMLINUZ" ] || die "no $VMLINUZ (run 'make deps')"
 if [ ! -s "$KDIR/vmlinux" ] || [ "$VMLINUZ" -nt "$KDIR/vmlinux" ]; then
-	"$HERE/extract-vmlinux.sh" "$VMLINUZ" > "$KDIR/vmlinux.tmp"
-	mv "$KDIR/vmlinux.tmp" "$KDIR/vmlinux"
+	"$HERE/extract-vmlinux.sh" "$VMLINUZ" > "$KDIR/vmlinux.tmp.$$"
+	mv "$KDIR/vmlinux.tmp.$$" "$KDIR/vmlinux"
 fi
 
 # Modules (with dependencies, decompressed) in load order, one list per role.
@@ -117,7 +118,7 @@ if [ ! -s "$KCPIO" ] || [ "$HERE/mkimage.sh" -nt "$KCPIO" ] || [ "$VMLINUZ" -nt 
 	stage_modules "$root/xt/stock" "$root/xt/stock/list" xen-gntdev
 	mkdir -p "$root/xt/domu"
 	gzip -1 -c "$KDIR/vmlinux" > "$root/xt/domu/vmlinux.gz"
-	cpio_of "$root" "$KCPIO.tmp" && mv "$KCPIO.tmp" "$KCPIO"
+	cpio_of "$root" "$KCPIO.tmp.$$" && mv "$KCPIO.tmp.$$" "$KCPIO"
 	rm -rf "$root"
 fi
 
