@@ -4,6 +4,7 @@
 #
 #   make [all]          module (for KVER) + userspace library + test programs
 #   make module         the xen-gntdev module, out of tree, for KVER/KDIR
+#   make install        installs it as /lib/modules/KVER/updates/xen-gntdev.ko
 #   make lib            libgnttab-ext
 #   make tests          host tools, host unit tests, in-machine test programs
 #   make deps           installs every Debian package needed (idempotent)
@@ -50,7 +51,7 @@ HARNESS_BINS := $(B)/xt/harness/xt-run $(B)/xt/harness/xt-agent \
 
 XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 
-.PHONY: all module lib tests deps check check-harness run clean
+.PHONY: all module install lib tests deps check check-harness run clean
 all: module lib tests
 
 module:
@@ -58,6 +59,11 @@ module:
 	@mkdir -p $(B)/module/$(KVER)
 	@cp -a drivers include $(B)/module/$(KVER)/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(B)/module/$(KVER)/drivers/xen W=1 modules
+
+install: module
+	install -D -m 0644 $(B)/module/$(KVER)/drivers/xen/xen-gntdev.ko \
+		$(DESTDIR)/lib/modules/$(KVER)/updates/xen-gntdev.ko
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
 lib:
 	@if [ -f libgnttab-ext/Makefile ]; then $(MAKE) -C libgnttab-ext; \
