@@ -18,7 +18,8 @@
 #                newest installed 6.1 kernel, the harness's default)
 #   KDIR         its build tree (default /lib/modules/$(KVER)/build)
 #   MATRIX       default (6.1, PV dom0) or all (PV/PVH x 6.1/6.12)
-#   TESTS        fnmatch pattern selecting in-machine tests (default *)
+#   TESTS        fnmatch patterns (comma-separated) selecting in-machine
+#                tests (default *)
 #   EXTRA_TESTS  a directory of extra tests to run in the machine
 #   GNTDEV       ours (the module built here) or stock (Debian's)
 

@@ -60,9 +60,11 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/refcount.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -77,6 +79,7 @@
 #include <xen/xen-ops.h>
 #include <xen/interface/grant_table.h>
 #include <asm/xen/hypercall.h>
+#include <asm/xen/page.h>
 
 #include <uapi/xen/gntdev.h>
 
@@ -690,27 +693,138 @@ static void gdmb_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
  * the p2m entries gnttab_map_refs() made) are mapped as foreign frames
  * of the granting domain, which needs the exporting domain to be
  * privileged over it: true for dom0; elsewhere Xen refuses and mmap
- * fails with the error Xen gave (typically EPERM).  The mapping is
- * VM_IO | VM_PFNMAP and not inherited across fork(); the vma holds the
- * dma-buf file, so the grants outlive it.
+ * fails with the error Xen gave (typically EPERM).
+ *
+ * Xen validates every later rewrite of such an entry as if dom0 owned
+ * the frame, so the kernel must never move or change one (it would warn
+ * and lose the entry).  Hence, per PV mapping (struct gdmb_pv_vma,
+ * vm_private_data, shared by the pieces of a split vma, freed on the
+ * last close):
+ *  - the machine address of each entry is recorded at mmap time, and an
+ *    MMU interval notifier on the mapped range clears the entries with
+ *    a hypercall before the kernel touches them (munmap, mremap, exit):
+ *    a moved mapping arrives empty and faults with SIGBUS;
+ *  - protection changes are refused (mprotect: EACCES);
+ *  - VM_DONTCOPY: fork() does not copy the mapping, VM_PFNMAP: no
+ *    get_user_pages(), no MADV_DONTNEED.
+ * Clearing an entry only drops that mapping's reference on the frame;
+ * the grant stays mapped until the buffer is released, and the vma holds
+ * the dma-buf file, so the buffer outlives every mapping.
  */
+struct gdmb_pv_vma {
+	refcount_t users;		/* vmas sharing this mapping */
+	struct mmu_interval_notifier notifier;
+	spinlock_t lock;		/* @pte_maddr */
+	unsigned long start;		/* user address of @pte_maddr[0] */
+	unsigned long nr;
+	u64 pte_maddr[];		/* 0 once cleared */
+};
+
+static bool gdmb_pv_invalidate(struct mmu_interval_notifier *mn,
+			       const struct mmu_notifier_range *range,
+			       unsigned long cur_seq)
+{
+	struct gdmb_pv_vma *pv = container_of(mn, struct gdmb_pv_vma,
+					      notifier);
+	unsigned long first, last, i;
+	struct mmu_update req[16];
+	unsigned int n = 0;
+
+	/* Only hypercalls and a spinlock below: non-blockable is fine. */
+	spin_lock(&pv->lock);
+	mmu_interval_set_seq(mn, cur_seq);
+	first = max(range->start, pv->start);
+	last = min(range->end, pv->start + pv->nr * PAGE_SIZE);
+	for (i = (first - pv->start) >> PAGE_SHIFT;
+	     first < last && i < pv->nr; i++, first += PAGE_SIZE) {
+		if (!pv->pte_maddr[i])
+			continue;
+		req[n].ptr = pv->pte_maddr[i] | MMU_NORMAL_PT_UPDATE;
+		req[n].val = 0;
+		pv->pte_maddr[i] = 0;
+		if (++n == ARRAY_SIZE(req)) {
+			WARN_ON_ONCE(HYPERVISOR_mmu_update(req, n, NULL,
+							   DOMID_SELF));
+			n = 0;
+		}
+	}
+	if (n)
+		WARN_ON_ONCE(HYPERVISOR_mmu_update(req, n, NULL, DOMID_SELF));
+	spin_unlock(&pv->lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops gdmb_pv_mn_ops = {
+	.invalidate = gdmb_pv_invalidate,
+};
+
+static void gdmb_pv_vm_open(struct vm_area_struct *vma)
+{
+	struct gdmb_pv_vma *pv = vma->vm_private_data;
+
+	refcount_inc(&pv->users);
+}
+
+static void gdmb_pv_vm_close(struct vm_area_struct *vma)
+{
+	struct gdmb_pv_vma *pv = vma->vm_private_data;
+
+	if (!refcount_dec_and_test(&pv->users))
+		return;
+	mmu_interval_notifier_remove(&pv->notifier);
+	kvfree(pv);
+}
+
+static int gdmb_pv_vm_mprotect(struct vm_area_struct *vma,
+			       unsigned long start, unsigned long end,
+			       unsigned long newflags)
+{
+	return (newflags ^ vma->vm_flags) & VM_ACCESS_FLAGS ? -EACCES : 0;
+}
+
+static const struct vm_operations_struct gdmb_pv_vm_ops = {
+	.open = gdmb_pv_vm_open,
+	.close = gdmb_pv_vm_close,
+	.mprotect = gdmb_pv_vm_mprotect,
+};
+
+static int gdmb_pv_record_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct gdmb_pv_vma *pv = data;
+
+	pv->pte_maddr[(addr - pv->start) >> PAGE_SHIFT] =
+		arbitrary_virt_to_machine(pte).maddr;
+	return 0;
+}
+
 static int gdmb_mmap_pv(struct gdmb_buf *buf, struct vm_area_struct *vma)
 {
 	unsigned long first = vma->vm_pgoff, nr = vma_pages(vma), i;
+	struct gdmb_pv_vma *pv;
 	xen_pfn_t *mfns;
 	int *errs, ret;
 
+	pv = kvzalloc(struct_size(pv, pte_maddr, nr), GFP_KERNEL);
 	mfns = kvcalloc(nr, sizeof(*mfns), GFP_KERNEL);
 	errs = kvcalloc(nr, sizeof(*errs), GFP_KERNEL);
-	if (!mfns || !errs) {
+	if (!pv || !mfns || !errs) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	refcount_set(&pv->users, 1);
+	spin_lock_init(&pv->lock);
+	pv->start = vma->vm_start;
+	pv->nr = nr;
 	for (i = 0; i < nr; i++)
 		mfns[i] = pfn_to_mfn(page_to_pfn(buf->pages[first + i]));
 
 	gntdev_vma_set_flags(vma, VM_IO | VM_PFNMAP | VM_DONTCOPY |
 			     VM_DONTEXPAND | VM_DONTDUMP);
+	/* Allocates the page tables; the mapping itself comes next. */
+	ret = apply_to_page_range(vma->vm_mm, vma->vm_start, nr << PAGE_SHIFT,
+				  gdmb_pv_record_pte, pv);
+	if (ret)
+		goto out;
 	ret = xen_remap_domain_mfn_array(vma, vma->vm_start, mfns, nr, errs,
 					 vma->vm_page_prot, buf->domid);
 	if (ret >= 0 && ret != nr) {
@@ -721,9 +835,19 @@ static int gdmb_mmap_pv(struct gdmb_buf *buf, struct vm_area_struct *vma)
 				break;
 			}
 	}
-	if (ret > 0)
-		ret = 0;
+	if (ret < 0)
+		goto out;	/* the failed mmap zaps what was mapped */
+	ret = mmu_interval_notifier_insert_locked(&pv->notifier, vma->vm_mm,
+						  vma->vm_start,
+						  nr << PAGE_SHIFT,
+						  &gdmb_pv_mn_ops);
+	if (ret)
+		goto out;
+	vma->vm_private_data = pv;
+	vma->vm_ops = &gdmb_pv_vm_ops;
+	pv = NULL;
 out:
+	kvfree(pv);
 	kvfree(errs);
 	kvfree(mfns);
 	return ret;

@@ -5,8 +5,8 @@
  *	xt-run NONCE TIMEOUT_S FILTER DIR...
  *	xt-run --frame NONCE BODY
  *
- * Every executable of every DIR whose name matches the fnmatch(3) pattern
- * FILTER runs once, in name order.  Programs named "domu-*" run in the
+ * Every executable of every DIR whose name matches FILTER (fnmatch(3)
+ * patterns separated by commas) runs once, in name order.  Programs named "domu-*" run in the
  * domU through its agent (judged by exit status); all others run here, in
  * their own session, with stdout and stderr relayed to the console as
  * "[name] line" and parsed as TAP.  A program still running after
@@ -237,6 +237,25 @@ static void run_domu(const char *prog, int timeout_s)
 	}
 }
 
+/* Does @name match one of the comma-separated patterns of @filter? */
+static bool selected(const char *filter, const char *name)
+{
+	char pat[256];
+
+	while (*filter) {
+		size_t len = strcspn(filter, ",");
+
+		if (len < sizeof(pat)) {
+			memcpy(pat, filter, len);
+			pat[len] = '\0';
+			if (!fnmatch(pat, name, 0))
+				return true;
+		}
+		filter += len + (filter[len] == ',');
+	}
+	return false;
+}
+
 static int is_program(const struct dirent *d)
 {
 	return d->d_name[0] != '.';
@@ -272,7 +291,7 @@ int main(int argc, char **argv)
 			struct stat sb;
 
 			snprintf(path, sizeof(path), "%s/%s", argv[a], prog);
-			if (!fnmatch(argv[3], prog, 0) && !stat(path, &sb) &&
+			if (selected(argv[3], prog) && !stat(path, &sb) &&
 			    S_ISREG(sb.st_mode) && (sb.st_mode & 0111)) {
 				if (!strncmp(prog, "domu-", 5))
 					run_domu(prog, timeout_s);

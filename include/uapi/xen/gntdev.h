@@ -44,7 +44,10 @@ struct ioctl_gntdev_grant_ref {
  * @count grants.  Nothing is mapped yet: mmap(2) of the returned @index
  * (with length count * PAGE_SIZE) maps the grants, writable when the
  * mapping has PROT_WRITE and MAP_SHARED, read-only otherwise.  @count is
- * bounded by the module parameter "limit".
+ * bounded by the module parameter "limit" (EINVAL beyond it, as for a
+ * reserved domid) and by SET_MAX_GRANTS (ENOSPC).  A range is mmap()ed at
+ * most once (EBUSY); a grant that cannot be mapped fails that mmap()
+ * (EINVAL, EAGAIN for a paged-out grant) with nothing left mapped.
  */
 #define IOCTL_GNTDEV_MAP_GRANT_REF \
 _IOC(_IOC_NONE, 'G', 0, sizeof(struct ioctl_gntdev_map_grant_ref))
@@ -63,7 +66,7 @@ struct ioctl_gntdev_map_grant_ref {
  * UNMAP_GRANT_REF: release the range [@index, @index + @count pages) that
  * MAP_GRANT_REF returned.  Mappings still present in any address space
  * keep the grants mapped until they are munmap()ed; the range itself is
- * gone at once (ENOENT if no such range).
+ * gone at once (ENOENT if no range has exactly this @index and @count).
  */
 #define IOCTL_GNTDEV_UNMAP_GRANT_REF \
 _IOC(_IOC_NONE, 'G', 1, sizeof(struct ioctl_gntdev_unmap_grant_ref))
@@ -98,8 +101,9 @@ struct ioctl_gntdev_get_offset_for_vaddr {
  * SET_MAX_GRANTS: historical.  Upstream Linux does not implement it (the
  * caller sees ENOTTY, which libxengnttab ignores); the per-call bound is
  * the module parameter "limit".  This driver accepts a @count of
- * 1 .. limit as a per-file bound on the grants mapped at once by the
- * file's MAP_GRANT_REF ranges (EINVAL otherwise) - see docs/abi.md.
+ * 1 .. limit as a per-file bound on the grants of the file's listed
+ * MAP_GRANT_REF ranges (EINVAL otherwise); a MAP_GRANT_REF that would
+ * exceed it fails with ENOSPC - see docs/abi.md.
  */
 #define IOCTL_GNTDEV_SET_MAX_GRANTS \
 _IOC(_IOC_NONE, 'G', 3, sizeof(struct ioctl_gntdev_set_max_grants))

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * gntdev-internal.h - objects shared by the files of xen-gntdev.
+ *
+ * Two objects carry the classic grant-mapping ABI:
+ *
+ * struct gntdev_file - one per open() of /dev/xen/gntdev, stored in
+ *   file->private_data.  Created by gntdev_open(), freed by
+ *   gntdev_release(); by then no VMA of the file exists (each VMA pins
+ *   the struct file).  @lock protects the range list and the grant
+ *   accounting.
+ *
+ * struct gntdev_range - one per successful MAP_GRANT_REF: a window of
+ *   @count pages at page offset @pgoff of the file, naming @count
+ *   (domid, ref) pairs.  Reference counted: the file's list holds one
+ *   reference from MAP_GRANT_REF until UNMAP_GRANT_REF or release, and
+ *   every VMA (including the pieces a split creates) holds one.  When the
+ *   last reference goes, every slot still mapped is unmapped, the unmap
+ *   notification fires, and the range is freed (gntdev_range_put()).
+ *
+ *   A range is mmap()ed at most once in its life.  Its mapping state
+ *   (@pages, @slots, scratch arrays) is allocated with the range and
+ *   lives until the range is freed; mmap() maps every grant.  @lock (a mutex)
+ *   protects the mapping state and the notification, and is taken by the
+ *   PV MMU notifier, so nothing that may re-enter the notifier of the
+ *   same range runs under it.
+ *
+ *   Each slot records the handle of each hypervisor mapping it holds (a
+ *   user-PTE mapping and a kernel mapping in a PV domain, one mapping in
+ *   an auto-translated one), so that exactly the successful mappings are
+ *   ever unmapped (XSA-361).
+ */
+#ifndef _XEN_GNTDEV_INTERNAL_H
+#define _XEN_GNTDEV_INTERNAL_H
+
+#include <linux/list.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <xen/grant_table.h>
+#include <xen/interface/event_channel.h>
+#include <xen/xen.h>
+
+/* Our UAPI (not the kernel's copy): the same guard, a superset. */
+#include "../../include/uapi/xen/gntdev.h"
+
+struct gntdev_dmabuf_ctx;
+
+/* Module parameter "limit": the most grants one call may name. */
+extern unsigned int gntdev_limit;
+
+struct gntdev_file {
+	struct mutex lock;
+	struct list_head ranges;	/* sorted by @pgoff, no overlap */
+	unsigned long nr_grants;	/* sum of listed ranges' @count */
+	unsigned int max_grants;	/* SET_MAX_GRANTS bound, 0 = none */
+	struct gntdev_dmabuf_ctx *dmabuf;
+};
+
+/* Unmap notification armed by SET_UNMAP_NOTIFY. */
+struct gntdev_notify {
+	u32 action;			/* UNMAP_NOTIFY_* bits, 0 = none */
+	u64 offset;			/* byte offset of the byte in the range */
+	evtchn_port_t port;		/* held with evtchn_get() if SEND_EVENT */
+};
+
+struct gntdev_slot {
+	u64 pte_maddr;			/* PV: machine address of the user PTE */
+	grant_handle_t uhandle;		/* user (PV) or only (PVH) mapping */
+	grant_handle_t khandle;		/* PV kernel mapping of @pages[i] */
+};
+
+struct gntdev_range {
+	refcount_t users;
+	struct list_head node;		/* in gntdev_file.ranges while listed */
+	unsigned long pgoff;
+	unsigned int count;
+	struct ioctl_gntdev_grant_ref *grants;
+
+	struct mutex lock;
+	bool mmapped;			/* claimed by mmap(); stays once mapped */
+	bool readonly;
+	bool notifier_live;		/* PV: @notifier is registered */
+	unsigned long vm_start;		/* user address of slot 0 */
+	struct mmu_interval_notifier notifier;
+	struct page **pages;		/* @count backing pages, or NULL */
+	struct gntdev_slot *slots;
+	struct gntdev_notify notify;
+
+	/* Scratch for unmapping, preallocated: the notifier cannot allocate. */
+	struct gnttab_unmap_grant_ref *unmap_ops;
+	struct gnttab_unmap_grant_ref *kunmap_ops;
+	struct page **unmap_pages;
+	struct gntab_unmap_queue_data unmap_queue;
+};
+
+/* gntdev-map.c */
+struct gntdev_range *gntdev_range_create(struct gntdev_file *gf,
+					 const struct ioctl_gntdev_grant_ref __user *refs,
+					 unsigned int count);
+void gntdev_range_get(struct gntdev_range *range);
+void gntdev_range_put(struct gntdev_range *range);
+struct gntdev_range *gntdev_range_find(struct gntdev_file *gf,
+				       unsigned long pgoff,
+				       unsigned int count);
+struct gntdev_range *gntdev_range_find_offset(struct gntdev_file *gf,
+					      unsigned long pgoff);
+bool gntdev_range_unlist(struct gntdev_file *gf, struct gntdev_range *range);
+int gntdev_range_prepare(struct gntdev_range *range);
+void gntdev_range_unprepare(struct gntdev_range *range);
+int gntdev_range_map(struct gntdev_range *range);
+void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
+			unsigned int nr, bool wait);
+
+/* gntdev-mmap.c */
+int gntdev_mmap(struct file *filp, struct vm_area_struct *vma);
+int gntdev_find_vaddr(struct gntdev_file *gf, unsigned long vaddr,
+		      u64 *offset, u32 *count);
+
+/* gntdev-notify.c */
+long gntdev_ioctl_set_unmap_notify(struct gntdev_file *gf,
+				   const struct ioctl_gntdev_unmap_notify *op);
+void gntdev_notify_clear_byte(struct gntdev_range *range, unsigned int first,
+			      unsigned int nr);
+void gntdev_notify_fire(struct gntdev_range *range);
+
+/* gntdev-copy.c */
+struct gntdev_copy_seg_reader {
+	/* Fetch segment @i into @seg; local pointers converted. */
+	int (*read)(void __user *cookie, unsigned long i,
+		    struct gntdev_grant_copy_segment *seg);
+	/* Where segment @i's status is written back. */
+	s16 __user *(*status)(void __user *cookie, unsigned long i);
+	void __user *cookie;		/* the user's segment array */
+};
+
+long gntdev_grant_copy(const struct gntdev_copy_seg_reader *rd,
+		       unsigned long count);
+long gntdev_ioctl_grant_copy(void __user *arg);
+
+/* gntdev-compat32.c */
+long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
+			 unsigned long arg);
+
+/* gntdev-main.c */
+long gntdev_dispatch(struct file *filp, unsigned int cmd, void __user *argp);
+
+#endif

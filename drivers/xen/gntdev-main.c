@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntdev-main.c - the xen-gntdev module: /dev/xen/gntdev, its per-open
+ * state and the ioctl dispatch.
+ *
+ * Owns the misc device (registered from module init to module exit), the
+ * module parameter "limit", and struct gntdev_file: allocated by open(),
+ * freed by release() after every range still listed has been unlisted
+ * and put (ranges still mmap()ed elsewhere cannot exist then: each VMA
+ * pins the file).  The per-file dma-buf context is created on open and
+ * handed back on release; dma-buf ioctls (numbers 9 to 14) go to it
+ * untouched.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <xen/xen.h>
+
+#include "gntdev-compat.h"
+#include "gntdev-dmabuf.h"
+#include "gntdev-internal.h"
+#include "gntdev-stats.h"
+
+unsigned int gntdev_limit = 65536;
+module_param_named(limit, gntdev_limit, uint, 0644);
+MODULE_PARM_DESC(limit,
+		 "Most grants one ioctl may name (MAP_GRANT_REF, dma-buf)");
+
+static int gntdev_open(struct inode *inode, struct file *filp)
+{
+	struct gntdev_file *gf;
+	struct gntdev_dmabuf_ctx *ctx;
+
+	gf = kzalloc(sizeof(*gf), GFP_KERNEL);
+	if (!gf)
+		return -ENOMEM;
+	mutex_init(&gf->lock);
+	INIT_LIST_HEAD(&gf->ranges);
+
+	ctx = gntdev_dmabuf_open(filp);
+	if (IS_ERR(ctx)) {
+		kfree(gf);
+		return PTR_ERR(ctx);
+	}
+	gf->dmabuf = ctx;
+	filp->private_data = gf;
+	gntdev_stat_add(GNTDEV_STAT_FILES, 1);
+	return nonseekable_open(inode, filp);
+}
+
+static int gntdev_release(struct inode *inode, struct file *filp)
+{
+	struct gntdev_file *gf = filp->private_data;
+	struct gntdev_range *range, *tmp;
+	LIST_HEAD(dead);
+
+	mutex_lock(&gf->lock);
+	list_for_each_entry_safe(range, tmp, &gf->ranges, node) {
+		gntdev_range_unlist(gf, range);
+		list_add_tail(&range->node, &dead);
+	}
+	mutex_unlock(&gf->lock);
+
+	/* Nobody else can reach these ranges any more. */
+	list_for_each_entry_safe(range, tmp, &dead, node) {
+		list_del_init(&range->node);
+		gntdev_range_put(range);
+	}
+
+	gntdev_dmabuf_release(gf->dmabuf);
+	kfree(gf);
+	gntdev_stat_add(GNTDEV_STAT_FILES, -1);
+	return 0;
+}
+
+static long gntdev_ioctl_map(struct gntdev_file *gf,
+			     struct ioctl_gntdev_map_grant_ref __user *u)
+{
+	struct gntdev_range *range;
+	u32 count;
+	u64 index;
+	bool listed;
+
+	if (get_user(count, &u->count))
+		return -EFAULT;
+	range = gntdev_range_create(gf, u->refs, count);
+	if (IS_ERR(range))
+		return PTR_ERR(range);
+
+	index = (u64)range->pgoff << PAGE_SHIFT;
+	if (put_user(index, &u->index)) {
+		mutex_lock(&gf->lock);
+		listed = gntdev_range_unlist(gf, range);
+		mutex_unlock(&gf->lock);
+		if (listed)
+			gntdev_range_put(range);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static long gntdev_ioctl_unmap(struct gntdev_file *gf,
+			       struct ioctl_gntdev_unmap_grant_ref __user *u)
+{
+	struct ioctl_gntdev_unmap_grant_ref op;
+	struct gntdev_range *range = NULL;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	if (op.index & ~PAGE_MASK)
+		return -ENOENT;
+
+	mutex_lock(&gf->lock);
+	range = gntdev_range_find(gf, op.index >> PAGE_SHIFT, op.count);
+	if (range)
+		gntdev_range_unlist(gf, range);
+	mutex_unlock(&gf->lock);
+	if (!range)
+		return -ENOENT;
+	gntdev_range_put(range);
+	return 0;
+}
+
+static long gntdev_ioctl_get_offset(struct gntdev_file *gf,
+				    struct ioctl_gntdev_get_offset_for_vaddr __user *u)
+{
+	struct ioctl_gntdev_get_offset_for_vaddr op;
+	int err;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	err = gntdev_find_vaddr(gf, op.vaddr, &op.offset, &op.count);
+	if (err)
+		return err;
+	if (copy_to_user(u, &op, sizeof(op)))
+		return -EFAULT;
+	return 0;
+}
+
+static long gntdev_ioctl_set_max(struct gntdev_file *gf,
+				 struct ioctl_gntdev_set_max_grants __user *u)
+{
+	struct ioctl_gntdev_set_max_grants op;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	if (!op.count || op.count > READ_ONCE(gntdev_limit))
+		return -EINVAL;
+	mutex_lock(&gf->lock);
+	gf->max_grants = op.count;
+	mutex_unlock(&gf->lock);
+	return 0;
+}
+
+static long gntdev_ioctl_notify(struct gntdev_file *gf,
+				struct ioctl_gntdev_unmap_notify __user *u)
+{
+	struct ioctl_gntdev_unmap_notify op;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	return gntdev_ioctl_set_unmap_notify(gf, &op);
+}
+
+static bool gntdev_is_dmabuf_cmd(unsigned int cmd)
+{
+	return _IOC_TYPE(cmd) == 'G' && _IOC_NR(cmd) >= 9 &&
+	       _IOC_NR(cmd) <= 14;
+}
+
+long gntdev_dispatch(struct file *filp, unsigned int cmd, void __user *argp)
+{
+	struct gntdev_file *gf = filp->private_data;
+
+	switch (cmd) {
+	case IOCTL_GNTDEV_MAP_GRANT_REF:
+		return gntdev_ioctl_map(gf, argp);
+	case IOCTL_GNTDEV_UNMAP_GRANT_REF:
+		return gntdev_ioctl_unmap(gf, argp);
+	case IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR:
+		return gntdev_ioctl_get_offset(gf, argp);
+	case IOCTL_GNTDEV_SET_MAX_GRANTS:
+		return gntdev_ioctl_set_max(gf, argp);
+	case IOCTL_GNTDEV_SET_UNMAP_NOTIFY:
+		return gntdev_ioctl_notify(gf, argp);
+	case IOCTL_GNTDEV_GRANT_COPY:
+		return gntdev_ioctl_grant_copy(argp);
+	default:
+		if (gntdev_is_dmabuf_cmd(cmd))
+			return gntdev_dmabuf_ioctl(gf->dmabuf, cmd, argp);
+		return -ENOTTY;
+	}
+}
+
+static long gntdev_ioctl(struct file *filp, unsigned int cmd,
+			 unsigned long arg)
+{
+	return gntdev_dispatch(filp, cmd, (void __user *)arg);
+}
+
+static const struct file_operations gntdev_fops = {
+	.owner = THIS_MODULE,
+	.open = gntdev_open,
+	.release = gntdev_release,
+	.mmap = gntdev_mmap,
+	.unlocked_ioctl = gntdev_ioctl,
+	.compat_ioctl = gntdev_compat_ioctl,
+};
+
+static struct miscdevice gntdev_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "xen/gntdev",
+	.fops = &gntdev_fops,
+};
+
+static int __init gntdev_init(void)
+{
+	int err;
+
+	if (!xen_domain())
+		return -ENODEV;
+
+	gntdev_stats_init();
+	err = misc_register(&gntdev_miscdev);
+	if (err) {
+		pr_err("xen-gntdev: cannot register misc device (%d)\n", err);
+		gntdev_stats_exit();
+		return err;
+	}
+	return 0;
+}
+
+static void __exit gntdev_exit(void)
+{
+	misc_deregister(&gntdev_miscdev);
+	gntdev_stats_exit();
+}
+
+module_init(gntdev_init);
+module_exit(gntdev_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("User-space access to Xen grants (/dev/xen/gntdev)");
+MODULE_VERSION("xgd-0.3.0");
+GNTDEV_IMPORT_NS_DMA_BUF();

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntdev-map.c - grant ranges: creation, lookup, reference counting, and
+ * the hypercall batches that map and unmap their grants.
+ *
+ * Lifetime (see gntdev-internal.h): a range is created by MAP_GRANT_REF
+ * with one reference, owned by the file's list.  gntdev_range_get()/put()
+ * add and drop references; the last put unmaps whatever is still mapped,
+ * fires the unmap notification and frees everything.  The mapping state
+ * (backing pages, per-slot handles, unmap scratch) is allocated by
+ * gntdev_range_prepare() when the range is created - in the ioctl, not
+ * under the mmap lock - and freed by gntdev_range_unprepare() when the
+ * range is freed.
+ *
+ * Handle discipline: a slot's handle is valid exactly while the
+ * hypervisor holds that mapping.  Mapping records the handle of every
+ * successful operation, whatever happened to the others; unmapping only
+ * submits valid handles and invalidates each handle whose unmap
+ * succeeded.  A handle whose unmap failed stays valid and its backing
+ * page is never freed (the "pages" counter shows it).
+ */
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <xen/grant_table.h>
+#include <xen/page.h>
+#include <xen/xen.h>
+#include <xen/interface/features.h>
+#include <xen/features.h>
+#include <asm/xen/hypercall.h>
+
+#include "gntdev-internal.h"
+#include "gntdev-stats.h"
+
+/* Highest page offset a range may end at: index must fit in an loff_t. */
+#define GNTDEV_PGOFF_MAX	((unsigned long)(LLONG_MAX >> PAGE_SHIFT))
+
+struct gntdev_range *gntdev_range_create(struct gntdev_file *gf,
+					 const struct ioctl_gntdev_grant_ref __user *refs,
+					 unsigned int count)
+{
+	struct gntdev_range *range, *pos;
+	struct list_head *before;
+	unsigned long pgoff;
+	unsigned int i;
+	int err;
+
+	if (!count || count > READ_ONCE(gntdev_limit))
+		return ERR_PTR(-EINVAL);
+
+	range = kzalloc(sizeof(*range), GFP_KERNEL);
+	if (!range)
+		return ERR_PTR(-ENOMEM);
+	range->grants = kvmalloc_array(count, sizeof(*range->grants),
+				       GFP_KERNEL);
+	if (!range->grants) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	if (copy_from_user(range->grants, refs,
+			   array_size(count, sizeof(*range->grants)))) {
+		err = -EFAULT;
+		goto err_free;
+	}
+	for (i = 0; i < count; i++) {
+		if (range->grants[i].domid >= DOMID_FIRST_RESERVED) {
+			err = -EINVAL;
+			goto err_free;
+		}
+	}
+
+	/* Early answer before allocating pages; checked again below. */
+	mutex_lock(&gf->lock);
+	err = gf->max_grants && gf->nr_grants + count > gf->max_grants ?
+	      -ENOSPC : 0;
+	mutex_unlock(&gf->lock);
+	if (err)
+		goto err_free;
+
+	refcount_set(&range->users, 1);
+	INIT_LIST_HEAD(&range->node);
+	mutex_init(&range->lock);
+	range->count = count;
+	err = gntdev_range_prepare(range);
+	if (err)
+		goto err_free;
+
+	mutex_lock(&gf->lock);
+	if (gf->max_grants && gf->nr_grants + count > gf->max_grants) {
+		mutex_unlock(&gf->lock);
+		err = -ENOSPC;
+		goto err_unprepare;
+	}
+	/* First fit in the sorted list of ranges. */
+	pgoff = 0;
+	before = &gf->ranges;
+	list_for_each_entry(pos, &gf->ranges, node) {
+		if (pgoff + count <= pos->pgoff) {
+			before = &pos->node;
+			break;
+		}
+		pgoff = pos->pgoff + pos->count;
+	}
+	if (pgoff > GNTDEV_PGOFF_MAX - count) {
+		mutex_unlock(&gf->lock);
+		err = -ENOSPC;
+		goto err_unprepare;
+	}
+	range->pgoff = pgoff;
+	list_add_tail(&range->node, before);
+	gf->nr_grants += count;
+	mutex_unlock(&gf->lock);
+
+	gntdev_stat_add(GNTDEV_STAT_MAPS, 1);
+	return range;
+
+err_unprepare:
+	gntdev_range_unprepare(range);
+err_free:
+	kvfree(range->grants);
+	kfree(range);
+	return ERR_PTR(err);
+}
+
+void gntdev_range_get(struct gntdev_range *range)
+{
+	refcount_inc(&range->users);
+}
+
+void gntdev_range_put(struct gntdev_range *range)
+{
+	if (!refcount_dec_and_test(&range->users))
+		return;
+
+	if (range->notifier_live) {
+		mmu_interval_notifier_remove(&range->notifier);
+		range->notifier_live = false;
+	}
+	mutex_lock(&range->lock);
+	if (range->slots)
+		gntdev_range_unmap(range, 0, range->count, true);
+	mutex_unlock(&range->lock);
+	/* The byte, if any, was cleared above: now the event. */
+	gntdev_notify_fire(range);
+	gntdev_range_unprepare(range);
+
+	kvfree(range->grants);
+	kfree(range);
+	gntdev_stat_add(GNTDEV_STAT_MAPS, -1);
+}
+
+/* Caller holds gf->lock.  Exact match of offset and size, no reference. */
+struct gntdev_range *gntdev_range_find(struct gntdev_file *gf,
+				       unsigned long pgoff,
+				       unsigned int count)
+{
+	struct gntdev_range *range;
+
+	list_for_each_entry(range, &gf->ranges, node) {
+		if (range->pgoff == pgoff && range->count == count)
+			return range;
+		if (range->pgoff > pgoff)
+			break;
+	}
+	return NULL;
+}
+
+/* Caller holds gf->lock.  The range containing page @pgoff, no reference. */
+struct gntdev_range *gntdev_range_find_offset(struct gntdev_file *gf,
+					      unsigned long pgoff)
+{
+	struct gntdev_range *range;
+
+	list_for_each_entry(range, &gf->ranges, node) {
+		if (pgoff >= range->pgoff && pgoff - range->pgoff < range->count)
+			return range;
+		if (range->pgoff > pgoff)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Caller holds gf->lock.  Take @range off the list; true if it was listed,
+ * in which case the caller now owns the list's reference and must put it
+ * (after dropping gf->lock).
+ */
+bool gntdev_range_unlist(struct gntdev_file *gf, struct gntdev_range *range)
+{
+	if (list_empty(&range->node))
+		return false;
+	list_del_init(&range->node);
+	gf->nr_grants -= range->count;
+	return true;
+}
+
+/* Allocate the mapping state of a range nobody else can see yet. */
+int gntdev_range_prepare(struct gntdev_range *range)
+{
+	unsigned int i, n = range->count;
+
+	range->pages = kvcalloc(n, sizeof(*range->pages), GFP_KERNEL);
+	range->slots = kvcalloc(n, sizeof(*range->slots), GFP_KERNEL);
+	range->unmap_ops = kvcalloc(n, sizeof(*range->unmap_ops), GFP_KERNEL);
+	range->unmap_pages = kvcalloc(n, sizeof(*range->unmap_pages),
+				      GFP_KERNEL);
+	if (xen_pv_domain())
+		range->kunmap_ops = kvcalloc(n, sizeof(*range->kunmap_ops),
+					     GFP_KERNEL);
+	if (!range->pages || !range->slots || !range->unmap_ops ||
+	    !range->unmap_pages || (xen_pv_domain() && !range->kunmap_ops))
+		goto err;
+
+	for (i = 0; i < n; i++) {
+		range->slots[i].uhandle = INVALID_GRANT_HANDLE;
+		range->slots[i].khandle = INVALID_GRANT_HANDLE;
+	}
+	if (gnttab_alloc_pages(n, range->pages))
+		goto err;
+	gntdev_stat_add(GNTDEV_STAT_PAGES, n);
+	return 0;
+
+err:
+	kvfree(range->pages);
+	range->pages = NULL;
+	gntdev_range_unprepare(range);
+	return -ENOMEM;
+}
+
+static bool gntdev_slot_mapped(const struct gntdev_slot *slot)
+{
+	return slot->uhandle != INVALID_GRANT_HANDLE ||
+	       slot->khandle != INVALID_GRANT_HANDLE;
+}
+
+/*
+ * Caller is the only user of the range.  Every slot must be unmapped
+ * already; a slot still mapped (its unmap failed) keeps its page.
+ */
+void gntdev_range_unprepare(struct gntdev_range *range)
+{
+	unsigned int i, n = 0;
+
+	if (range->pages) {
+		for (i = 0; i < range->count; i++) {
+			if (gntdev_slot_mapped(&range->slots[i]))
+				continue;
+			range->unmap_pages[n++] = range->pages[i];
+		}
+		gnttab_free_pages(n, range->unmap_pages);
+		gntdev_stat_add(GNTDEV_STAT_PAGES, -(long)n);
+	}
+	kvfree(range->pages);
+	kvfree(range->slots);
+	kvfree(range->unmap_ops);
+	kvfree(range->kunmap_ops);
+	kvfree(range->unmap_pages);
+	range->pages = NULL;
+	range->slots = NULL;
+	range->unmap_ops = NULL;
+	range->kunmap_ops = NULL;
+	range->unmap_pages = NULL;
+}
+
+static unsigned long gntdev_page_kaddr(struct page *page)
+{
+	return (unsigned long)pfn_to_kaddr(page_to_xen_pfn(page));
+}
+
+static int gntdev_status_errno(s16 status)
+{
+	return status == GNTST_eagain ? -EAGAIN : -EINVAL;
+}
+
+/*
+ * Caller holds range->lock; the range is prepared and, in a PV domain,
+ * every slot's pte_maddr is filled in.  Maps every grant; on failure some
+ * slots may be mapped and the caller unmaps them.
+ */
+int gntdev_range_map(struct gntdev_range *range)
+{
+	struct gnttab_map_grant_ref *ops, *kops = NULL;
+	unsigned int i, n = range->count;
+	u32 flags = GNTMAP_host_map;
+	long mapped = 0;
+	int err = 0, ret;
+
+	if (range->readonly)
+		flags |= GNTMAP_readonly;
+	/* A slot the hypervisor refused to unmap earlier is never reused. */
+	for (i = 0; i < n; i++)
+		if (gntdev_slot_mapped(&range->slots[i]))
+			return -EBUSY;
+
+	ops = kvcalloc(n, sizeof(*ops), GFP_KERNEL);
+	if (!ops)
+		return -ENOMEM;
+	if (xen_pv_domain()) {
+		kops = kvcalloc(n, sizeof(*kops), GFP_KERNEL);
+		if (!kops) {
+			kvfree(ops);
+			return -ENOMEM;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		const struct ioctl_gntdev_grant_ref *g = &range->grants[i];
+		unsigned long kaddr = gntdev_page_kaddr(range->pages[i]);
+
+		if (kops) {
+			u32 uflags = flags | GNTMAP_application_map |
+				     GNTMAP_contains_pte;
+
+			/* Have Xen mark the PTE special (find_special_page). */
+			if (xen_feature(XENFEAT_gnttab_map_avail_bits))
+				uflags |= 1 << _GNTMAP_guest_avail0;
+			gnttab_set_map_op(&ops[i], range->slots[i].pte_maddr,
+					  uflags, g->ref, g->domid);
+			gnttab_set_map_op(&kops[i], kaddr, flags, g->ref,
+					  g->domid);
+		} else {
+			gnttab_set_map_op(&ops[i], kaddr, flags, g->ref,
+					  g->domid);
+		}
+	}
+
+	ret = gnttab_map_refs(ops, kops, range->pages, n);
+
+	for (i = 0; i < n; i++) {
+		struct gntdev_slot *slot = &range->slots[i];
+
+		if (ops[i].status == GNTST_okay) {
+			slot->uhandle = ops[i].handle;
+			mapped++;
+		} else if (!err) {
+			err = gntdev_status_errno(ops[i].status);
+		}
+		if (!kops)
+			continue;
+		if (kops[i].status == GNTST_okay) {
+			slot->khandle = kops[i].handle;
+			mapped++;
+		} else if (!err) {
+			err = gntdev_status_errno(kops[i].status);
+		}
+	}
+	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, mapped);
+	if (!err && ret)
+		err = ret < 0 ? ret : -EINVAL;
+	if (err)
+		pr_debug("map of %u grants failed: %d\n", n, err);
+
+	kvfree(kops);
+	kvfree(ops);
+	return err;
+}
+
+/* Unmap one lone mapping (the other half of the slot failed to map). */
+static void gntdev_unmap_single(u64 addr, u32 flags, grant_handle_t *handle)
+{
+	struct gnttab_unmap_grant_ref op;
+
+	gnttab_set_unmap_op(&op, addr, flags, *handle);
+	if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1) ||
+	    op.status != GNTST_okay) {
+		pr_warn_ratelimited("xen-gntdev: unmap failed (%d)\n",
+				    op.status);
+		return;
+	}
+	*handle = INVALID_GRANT_HANDLE;
+	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -1);
+}
+
+/*
+ * Caller holds range->lock.  Unmap slots [@first, @first + @nr) that are
+ * mapped.  With @wait, wait until no one else holds a backing page (the
+ * normal case); without, unmap at once (mmap error path only, before
+ * userspace could have touched the pages).
+ */
+void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
+			unsigned int nr, bool wait)
+{
+	bool pv = xen_pv_domain();
+	unsigned int i, k, n = 0;
+	long unmapped = 0;
+	int ret;
+
+	if (!range->slots || first >= range->count)
+		return;
+	nr = min(nr, range->count - first);
+
+	gntdev_notify_clear_byte(range, first, nr);
+
+	for (i = first; i < first + nr; i++) {
+		struct gntdev_slot *slot = &range->slots[i];
+		unsigned long kaddr = gntdev_page_kaddr(range->pages[i]);
+		bool u = slot->uhandle != INVALID_GRANT_HANDLE;
+		bool kern = slot->khandle != INVALID_GRANT_HANDLE;
+
+		if (pv && u && !kern) {
+			gntdev_unmap_single(slot->pte_maddr,
+					    GNTMAP_host_map |
+					    GNTMAP_application_map |
+					    GNTMAP_contains_pte,
+					    &slot->uhandle);
+			continue;
+		}
+		if (pv && kern && !u) {
+			gntdev_unmap_single(kaddr, GNTMAP_host_map,
+					    &slot->khandle);
+			continue;
+		}
+		if (!u)
+			continue;
+		if (pv) {
+			gnttab_set_unmap_op(&range->unmap_ops[n], slot->pte_maddr,
+					    GNTMAP_host_map |
+					    GNTMAP_application_map |
+					    GNTMAP_contains_pte,
+					    slot->uhandle);
+			gnttab_set_unmap_op(&range->kunmap_ops[n], kaddr,
+					    GNTMAP_host_map, slot->khandle);
+		} else {
+			gnttab_set_unmap_op(&range->unmap_ops[n], kaddr,
+					    GNTMAP_host_map, slot->uhandle);
+		}
+		/* Not okay until the hypervisor says so. */
+		range->unmap_ops[n].status = GNTST_general_error;
+		if (pv)
+			range->kunmap_ops[n].status = GNTST_general_error;
+		range->unmap_pages[n] = range->pages[i];
+		n++;
+	}
+	if (!n)
+		return;
+
+	if (wait) {
+		range->unmap_queue.unmap_ops = range->unmap_ops;
+		range->unmap_queue.kunmap_ops = pv ? range->kunmap_ops : NULL;
+		range->unmap_queue.pages = range->unmap_pages;
+		range->unmap_queue.count = n;
+		ret = gnttab_unmap_refs_sync(&range->unmap_queue);
+	} else {
+		ret = gnttab_unmap_refs(range->unmap_ops,
+					pv ? range->kunmap_ops : NULL,
+					range->unmap_pages, n);
+	}
+	if (ret)
+		pr_warn_ratelimited("xen-gntdev: unmap batch failed (%d)\n",
+				    ret);
+
+	/* Same walk again: batch entry k belongs to the k-th batched slot. */
+	k = 0;
+	for (i = first; i < first + nr && k < n; i++) {
+		struct gntdev_slot *slot = &range->slots[i];
+
+		if (slot->uhandle == INVALID_GRANT_HANDLE ||
+		    (pv && slot->khandle == INVALID_GRANT_HANDLE))
+			continue;
+		if (range->unmap_ops[k].status == GNTST_okay) {
+			slot->uhandle = INVALID_GRANT_HANDLE;
+			unmapped++;
+		}
+		if (pv && range->kunmap_ops[k].status == GNTST_okay) {
+			slot->khandle = INVALID_GRANT_HANDLE;
+			unmapped++;
+		}
+		k++;
+	}
+	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -unmapped);
+}

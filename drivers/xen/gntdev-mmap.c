@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntdev-mmap.c - putting a grant range into an address space and taking
+ * it out again.
+ *
+ * mmap() of exactly one whole range (offset and length as MAP_GRANT_REF
+ * returned them) maps its grants; a range is mmap()ed at most once
+ * (EBUSY afterwards, and while another mmap() of it is in progress; a
+ * failed mmap() leaves it mmap()able again).  Each VMA showing part of a
+ * range holds a reference on it: mmap() hands its reference to the VMA,
+ * ->open (VMA split, VMA copy by mremap) takes one more, ->close drops
+ * one.  VM_DONTCOPY keeps mappings out of fork() children.
+ *
+ * Auto-translated dom0 (PVH): the grants are mapped at the backing
+ * pages' guest-physical addresses and the pages are inserted into the
+ * VMA as ordinary pages; partial munmap() just drops page references and
+ * the grants stay mapped until the range's last reference goes.
+ *
+ * PV dom0: the hypervisor writes the grant straight into the user PTE
+ * (GNTMAP_contains_pte, the PTE's machine address recorded per slot) and
+ * also maps it at the backing page's kernel address, so the page can be
+ * found (->find_special_page) by get_user_pages.  An MMU interval
+ * notifier over the original VMA unmaps each slot before the core MM
+ * zaps its PTE - munmap() of any part, mremap() away, exit - so every
+ * split piece is handled slot by slot.  The notifier lives from mmap()
+ * until the range is freed.
+ */
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+#include <xen/xen.h>
+#include <asm/xen/page.h>
+
+#include "gntdev-compat.h"
+#include "gntdev-internal.h"
+
+static void gntdev_vma_open(struct vm_area_struct *vma)
+{
+	struct gntdev_range *range = vma->vm_private_data;
+
+	if (range)
+		gntdev_range_get(range);
+}
+
+static void gntdev_vma_close(struct vm_area_struct *vma)
+{
+	struct gntdev_range *range = vma->vm_private_data;
+
+	if (!range)
+		return;
+	vma->vm_private_data = NULL;
+	gntdev_range_put(range);
+}
+
+static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
+						 unsigned long addr)
+{
+	struct gntdev_range *range = vma->vm_private_data;
+	unsigned long idx;
+
+	if (!range || !range->pages || vma->vm_pgoff < range->pgoff)
+		return NULL;
+	idx = vma->vm_pgoff - range->pgoff +
+	      ((addr - vma->vm_start) >> PAGE_SHIFT);
+	if (idx >= range->count)
+		return NULL;
+	return range->pages[idx];
+}
+
+static const struct vm_operations_struct gntdev_vm_ops = {
+	.open = gntdev_vma_open,
+	.close = gntdev_vma_close,
+	.find_special_page = gntdev_vma_find_special_page,
+};
+
+static bool gntdev_invalidate(struct mmu_interval_notifier *mn,
+			      const struct mmu_notifier_range *r,
+			      unsigned long cur_seq)
+{
+	struct gntdev_range *range =
+		container_of(mn, struct gntdev_range, notifier);
+	unsigned long start, end, first, last;
+
+	if (!mmu_notifier_range_blockable(r))
+		return false;
+
+	mutex_lock(&range->lock);
+	mmu_interval_set_seq(mn, cur_seq);
+	start = max(r->start, range->vm_start);
+	end = min(r->end, range->vm_start +
+		  ((unsigned long)range->count << PAGE_SHIFT));
+	if (start < end) {
+		first = (start - range->vm_start) >> PAGE_SHIFT;
+		last = (end - 1 - range->vm_start) >> PAGE_SHIFT;
+		gntdev_range_unmap(range, first, last - first + 1, true);
+	}
+	mutex_unlock(&range->lock);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops gntdev_mn_ops = {
+	.invalidate = gntdev_invalidate,
+};
+
+static int gntdev_record_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct gntdev_range *range = data;
+	unsigned long idx = (addr - range->vm_start) >> PAGE_SHIFT;
+
+	if (idx >= range->count)
+		return -EINVAL;
+	range->slots[idx].pte_maddr = arbitrary_virt_to_machine(pte).maddr;
+	return 0;
+}
+
+int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct gntdev_file *gf = filp->private_data;
+	unsigned long npages = vma_pages(vma);
+	unsigned long len = vma->vm_end - vma->vm_start;
+	struct gntdev_range *range;
+	bool pv = xen_pv_domain();
+	int err;
+
+	if ((vma->vm_flags & VM_WRITE) && !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (!npages || npages > UINT_MAX)
+		return -EINVAL;
+
+	mutex_lock(&gf->lock);
+	range = gntdev_range_find(gf, vma->vm_pgoff, npages);
+	if (range)
+		gntdev_range_get(range);
+	mutex_unlock(&gf->lock);
+	if (!range)
+		return -EINVAL;
+
+	mutex_lock(&range->lock);
+	if (range->mmapped) {
+		err = -EBUSY;
+		goto out_unlock;
+	}
+	/* Claim the range: a concurrent mmap() now sees EBUSY. */
+	range->mmapped = true;
+	range->readonly = !(vma->vm_flags & VM_WRITE);
+	range->vm_start = vma->vm_start;
+
+	gntdev_vma_set_flags(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY |
+			     VM_MIXEDMAP);
+	/* A read-only grant mapping must never become writable. */
+	if (range->readonly)
+		gntdev_vma_clear_flags(vma, VM_MAYWRITE);
+	vma->vm_ops = &gntdev_vm_ops;
+
+	if (pv) {
+		err = mmu_interval_notifier_insert_locked(&range->notifier,
+							  vma->vm_mm,
+							  vma->vm_start, len,
+							  &gntdev_mn_ops);
+		if (err)
+			goto out_unclaim;
+		range->notifier_live = true;
+		err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
+					  gntdev_record_pte, range);
+		if (err)
+			goto out_unmap;
+	}
+
+	err = gntdev_range_map(range);
+	if (err)
+		goto out_unmap;
+	if (!pv) {
+		err = vm_map_pages_zero(vma, range->pages, range->count);
+		if (err)
+			goto out_unmap;
+	}
+
+	/* The reference taken above now belongs to the VMA. */
+	vma->vm_private_data = range;
+	mutex_unlock(&range->lock);
+	return 0;
+
+out_unmap:
+	/* Nobody could use the pages yet: no need to wait for them. */
+	gntdev_range_unmap(range, 0, range->count, false);
+	if (range->notifier_live) {
+		/* It may be waited for only without range->lock. */
+		mutex_unlock(&range->lock);
+		mmu_interval_notifier_remove(&range->notifier);
+		range->notifier_live = false;
+		mutex_lock(&range->lock);
+	}
+out_unclaim:
+	vma->vm_private_data = NULL;
+	range->mmapped = false;
+out_unlock:
+	mutex_unlock(&range->lock);
+	gntdev_range_put(range);
+	return err;
+}
+
+int gntdev_find_vaddr(struct gntdev_file *gf, unsigned long vaddr,
+		      u64 *offset, u32 *count)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct gntdev_range *range;
+	int err = -EINVAL;
+
+	if (!mm)
+		return -EINVAL;
+	mmap_read_lock(mm);
+	vma = find_vma(mm, vaddr);
+	if (vma && vma->vm_start <= vaddr && vma->vm_ops == &gntdev_vm_ops &&
+	    vma->vm_file && vma->vm_file->private_data == gf) {
+		range = vma->vm_private_data;
+		if (range) {
+			*offset = (u64)range->pgoff << PAGE_SHIFT;
+			*count = range->count;
+			err = 0;
+		}
+	}
+	mmap_read_unlock(mm);
+	return err;
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmabuf-cycles - 1000 export / close / wait cycles (every tenth one
+ * with an mmap in between) return every leak counter to its baseline and
+ * MemFree to within a small tolerance.  A leaked page, grant or record
+ * per cycle would show up as at least 1000 pages.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+
+#include "dmabuf-util.h"
+
+#define NPAGES 4
+#define CYCLES 1000
+#define TOLERANCE_KB 4096	/* 1024 pages; one leaked page/cycle = 4000 KB */
+
+static long memfree_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+int main(void)
+{
+	uint32_t refs[NPAGES];
+	struct dmb_stats base;
+	struct xt_peer peer;
+	long free0, free1;
+	int gfd, i, fails = 0, ret;
+	uint64_t t0;
+
+	if (xt_domu_id() < 0)
+		xt_skip_all("no domU");
+	gfd = dmb_open_gntdev();
+	if (dmb_wait(gfd, 0, 0) == ENOTTY)
+		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
+	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
+		xt_fatal("no grants from the domU");
+
+	/* Warm up caches and slabs before taking the baseline. */
+	for (i = 0; i < 20; i++) {
+		int fd;
+
+		if (!dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
+			close(fd);
+	}
+	base = dmb_stats();
+	free0 = memfree_kb();
+	t0 = xt_now_ms();
+	for (i = 0; i < CYCLES; i++) {
+		int fd;
+
+		ret = dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd);
+		if (ret) {
+			if (!fails++)
+				xt_diag("cycle %d: export: %s", i, strerror(ret));
+			continue;
+		}
+		if (i % 10 == 0) {
+			uint8_t *m = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ,
+					  MAP_SHARED, fd, 0);
+
+			if (m != MAP_FAILED) {
+				if (m[i % DMB_PAGE] != xt_pattern(1, 0, i % DMB_PAGE) &&
+				    !fails++)
+					xt_diag("cycle %d: wrong byte", i);
+				munmap(m, NPAGES * DMB_PAGE);
+			}
+		}
+		close(fd);
+		/* Released synchronously by close(): the record is gone. */
+		ret = dmb_wait(gfd, fd, 1000);
+		if (ret != ENOENT && ret != 0 && !fails++)
+			xt_diag("cycle %d: wait: %s", i, strerror(ret));
+	}
+	xt_diag("%d cycles in %llu ms", CYCLES,
+		(unsigned long long)(xt_now_ms() - t0));
+	xt_ok(fails == 0, "%d export/close/wait cycles without error (%d failed)",
+	      CYCLES, fails);
+	dmb_check_baseline(base, "after the cycles");
+	free1 = memfree_kb();
+	xt_ok(free0 > 0 && free1 > 0 && free0 - free1 < TOLERANCE_KB,
+	      "MemFree within %d kB of its start (%ld -> %ld kB)", TOLERANCE_KB,
+	      free0, free1);
+	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
+	close(gfd);
+	return xt_exit();
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmabuf-importer - an in-kernel importer (/dev/xt-importer, from
+ * tests/modules/xt-importer) maps an exported buffer for DMA and through
+ * vmap:
+ *  - each page's DMA address is the machine frame of the granted page.
+ *    The oracle is independent of the exporter: the importer maps the
+ *    same (domid, ref) again as a device-only grant mapping and takes the
+ *    bus address Xen itself reports (PV dom0; Xen refuses device mappings
+ *    in PVH, where the check is skipped and the CPU paths still run);
+ *  - vmap reads the domU's bytes and writes bytes the domU reads back;
+ *  - an importer's hold keeps the buffer valid after both the gntdev file
+ *    and the dma-buf fd are closed, and WAIT returns 0 when it drops it.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "dmabuf-util.h"
+#include "../modules/xt-importer/xt-importer.h"
+
+#define NPAGES 4
+
+static int imp_fd = -1;
+
+static int imp_map(int fd, uint32_t dir, uint64_t *dma, uint32_t *refs,
+		   uint64_t *frames, uint32_t domid, struct xt_imp_map *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = fd;
+	m->dir = dir;
+	m->count = NPAGES;
+	m->dma = (uintptr_t)dma;
+	m->refs = (uintptr_t)refs;
+	m->frames = (uintptr_t)frames;
+	m->domid = domid;
+	return ioctl(imp_fd, XT_IMP_IOC_MAP, m) ? errno : 0;
+}
+
+static int imp_vmap(int fd, int write, uint64_t off, void *buf, uint64_t len)
+{
+	struct xt_imp_vmap v = {
+		.fd = fd, .write = write, .offset = off, .len = len,
+		.buf = (uintptr_t)buf,
+	};
+
+	return ioctl(imp_fd, XT_IMP_IOC_VMAP, &v) ? errno : 0;
+}
+
+static void *drop_later(void *arg)
+{
+	(void)arg;
+	usleep(300 * 1000);
+	ioctl(imp_fd, XT_IMP_IOC_DROP);
+	return NULL;
+}
+
+int main(void)
+{
+	static uint8_t buf[NPAGES * DMB_PAGE];
+	uint64_t dma[NPAGES], frames[NPAGES];
+	uint32_t refs[NPAGES];
+	struct dmb_stats base;
+	struct xt_imp_map m;
+	struct xt_peer peer;
+	pthread_t thr;
+	int gfd, fd, ret;
+	bool same;
+
+	if (xt_domu_id() < 0)
+		xt_skip_all("no domU");
+	imp_fd = open("/dev/xt-importer", O_RDWR | O_CLOEXEC);
+	if (imp_fd < 0)
+		xt_skip_all("/dev/xt-importer missing (xt-importer.ko not loaded)");
+	gfd = dmb_open_gntdev();
+	base = dmb_stats();
+	if (dmb_wait(gfd, 0, 0) == ENOTTY)
+		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
+	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
+		xt_fatal("no grants from the domU");
+	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
+		xt_fatal("export failed: %m");
+
+	/* ---- negative ---- */
+	xt_ok(imp_vmap(fd, 0, NPAGES * DMB_PAGE - 1, buf, 2) == EINVAL,
+	      "importer refuses a vmap range past the end (sanity)");
+
+	/* ---- DMA addresses ---- */
+	ret = imp_map(fd, 0 /* BIDIRECTIONAL */, dma, refs, frames, peer.domid, &m);
+	xt_ok(ret == 0 && m.size == NPAGES * DMB_PAGE && m.count == NPAGES,
+	      "map for DMA: %u pages, %u segments, size %llu (%s)", m.count,
+	      m.nents, (unsigned long long)m.size, ret ? strerror(ret) : "ok");
+	if (m.flags & XT_IMP_FRAMES) {
+		same = true;
+		for (int i = 0; i < NPAGES; i++) {
+			xt_diag("page %d: dma %#llx, Xen's frame %#llx", i,
+				(unsigned long long)dma[i],
+				(unsigned long long)frames[i]);
+			same &= dma[i] == frames[i];
+		}
+		xt_ok(same, "each DMA address is the machine frame the grant maps");
+	} else {
+		xt_skip("Xen gives no device mapping here (PVH dom0)",
+			"DMA address is the granted machine frame");
+		same = true;
+		for (int i = 0; i < NPAGES; i++)
+			for (int j = 0; j < i; j++)
+				same &= dma[i] != dma[j];
+		xt_ok(same && !(dma[0] & (DMB_PAGE - 1)),
+		      "DMA addresses are page aligned and distinct");
+	}
+	xt_ok(imp_map(fd, 1 /* TO_DEVICE */, dma, NULL, NULL, 0, &m) == 0,
+	      "map DMA_TO_DEVICE");
+	xt_ok(imp_map(fd, 2 /* FROM_DEVICE */, dma, NULL, NULL, 0, &m) == 0,
+	      "map DMA_FROM_DEVICE");
+	xt_ok(dmb_stats().attachments == base.attachments,
+	      "attachments gone after detach");
+
+	/* ---- vmap ---- */
+	ret = imp_vmap(fd, 0, 0, buf, sizeof(buf));
+	xt_ok(ret == 0 && dmb_mismatch(buf, NPAGES, 1) < 0,
+	      "vmap reads the domU's bytes (%s)", ret ? strerror(ret) : "ok");
+	dmb_fill(buf, NPAGES, 2);
+	ret = imp_vmap(fd, 1, 0, buf, sizeof(buf));
+	xt_ok(ret == 0 && dmb_peer_ok(&peer, "check 2"),
+	      "bytes written through vmap reach the domU");
+	xt_ok(dmb_peer_ok(&peer, "fill 3") &&
+	      imp_vmap(fd, 0, 0, buf, sizeof(buf)) == 0 &&
+	      dmb_mismatch(buf, NPAGES, 3) < 0,
+	      "a later domU write is seen through a new vmap");
+	xt_ok(dmb_stats().grants == base.grants + NPAGES,
+	      "vmap aliases are gone after vunmap");
+
+	/* ---- an importer keeps the buffer alive ---- */
+	xt_ok(ioctl(imp_fd, XT_IMP_IOC_HOLD, &fd) == 0, "importer holds the buffer");
+	xt_ok(dmb_stats().attachments == base.attachments + 1, "one attachment");
+	close(gfd);
+	ret = imp_vmap(fd, 0, 0, buf, sizeof(buf));
+	xt_ok(ret == 0 && dmb_mismatch(buf, NPAGES, 3) < 0,
+	      "valid after the gntdev file is closed");
+	close(fd);
+	xt_ok(dmb_stats().exports == base.exports + 1,
+	      "alive after every fd is closed while the importer holds it");
+	ioctl(imp_fd, XT_IMP_IOC_DROP);
+	dmb_check_baseline(base, "after the importer drops it");
+
+	/* ---- WAIT returns 0 when the importer lets go ---- */
+	gfd = dmb_open_gntdev();
+	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
+		xt_fatal("export failed: %m");
+	xt_ok(ioctl(imp_fd, XT_IMP_IOC_HOLD, &fd) == 0, "importer holds again");
+	close(fd);
+	xt_ok(dmb_wait(gfd, fd, 200) == ETIMEDOUT, "held: WAIT times out");
+	pthread_create(&thr, NULL, drop_later, NULL);
+	ret = dmb_wait(gfd, fd, 10000);
+	pthread_join(thr, NULL);
+	xt_ok(ret == 0, "WAIT returns 0 when the importer drops it (%s)",
+	      ret ? strerror(ret) : "ok");
+	dmb_check_baseline(base, "at the end");
+
+	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
+	close(gfd);
+	close(imp_fd);
+	return xt_exit();
+}

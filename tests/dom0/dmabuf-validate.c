@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmabuf-validate - every argument rule of DMABUF_EXP_FROM_REFS(_V2):
+ * each malformed call fails with its documented errno and leaves nothing
+ * behind; one bad ref among good ones fails the whole export with nothing
+ * mapped; then a good export yields an O_CLOEXEC fd of the right size.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+
+#include "dmabuf-util.h"
+
+#define NPAGES 4
+
+static void expect(int got, int want, const char *what)
+{
+	xt_ok(got == want, "%s: %s (got %s)", what, strerror(want),
+	      got ? strerror(got) : "success");
+}
+
+int main(void)
+{
+	uint32_t refs[NPAGES], bad[NPAGES];
+	struct dmb_stats base;
+	struct xt_peer peer;
+	unsigned long limit;
+	uint32_t *many;
+	int gfd, fd = -1, fd2 = -1, domid;
+	off_t size;
+
+	if (xt_domu_id() < 0)
+		xt_skip_all("no domU");
+	gfd = dmb_open_gntdev();
+	base = dmb_stats();
+	if (base.exports < 0)
+		xt_diag("no gntdev stats (stock module?): leak checks will fail");
+	if (dmb_export(gfd, 0, 0, 0, NULL, NULL) == ENOTTY)
+		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
+	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
+		xt_fatal("no grants from the domU");
+	domid = peer.domid;
+
+	/* ---- argument checks, before anything is mapped ---- */
+	expect(dmb_export(gfd, 1u << 2, domid, NPAGES, refs, NULL), EINVAL,
+	       "unknown flag bit 2");
+	expect(dmb_export(gfd, 1u << 31, domid, NPAGES, refs, NULL), EINVAL,
+	       "unknown flag bit 31");
+	expect(dmb_export(gfd, GNTDEV_DMA_FLAG_WC | GNTDEV_DMA_FLAG_COHERENT,
+			  domid, NPAGES, refs, NULL), EINVAL, "WC|COHERENT");
+	expect(dmb_export(gfd, GNTDEV_DMA_FLAG_WC, domid, NPAGES, refs, NULL),
+	       EOPNOTSUPP, "WC backing (not implemented)");
+	expect(dmb_export(gfd, GNTDEV_DMA_FLAG_COHERENT, domid, NPAGES, refs,
+			  NULL), EOPNOTSUPP, "COHERENT backing (not implemented)");
+	expect(dmb_export(gfd, 0, 0x7FF0, NPAGES, refs, NULL), EINVAL,
+	       "domid DOMID_FIRST_RESERVED");
+	expect(dmb_export(gfd, 0, 0x7FF2, NPAGES, refs, NULL), EINVAL,
+	       "domid DOMID_SELF");
+	expect(dmb_export(gfd, 0, 0xFFFF, NPAGES, refs, NULL), EINVAL,
+	       "domid 0xFFFF");
+	expect(dmb_export(gfd, 0, 0x10000u | (uint32_t)domid, NPAGES, refs,
+			  NULL), EINVAL, "domid 0x10000|domU is not truncated");
+	expect(dmb_export(gfd, 0, 0x80000000u | (uint32_t)domid, NPAGES, refs,
+			  NULL), EINVAL, "domid with bit 31 set");
+	expect(dmb_export(gfd, 0, domid, 0, refs, NULL), EINVAL, "count 0");
+	limit = dmb_limit();
+	if (limit && limit < 0x100000) {
+		many = calloc(limit + 1, sizeof(*many));
+		if (!many)
+			xt_fatal("out of memory");
+		expect(dmb_export(gfd, 0, domid, (uint32_t)limit + 1, many, NULL),
+		       EINVAL, "count = limit + 1");
+		free(many);
+	} else {
+		xt_skip("module parameter 'limit' unreadable", "count > limit");
+	}
+	{
+		/* Only the header: the count is refused before refs are read. */
+		struct ioctl_gntdev_dmabuf_exp_from_refs op = {
+			.count = 0xFFFFFFFFu, .domid = (uint32_t)domid,
+		};
+
+		xt_ok(ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, &op) &&
+		      errno == EINVAL, "count 0xFFFFFFFF: EINVAL");
+	}
+	expect(dmb_export_v2(gfd, 0, domid, NPAGES, DMB_PAGE, refs, NULL),
+	       EINVAL, "V2 data_ofs = PAGE_SIZE");
+	expect(dmb_export_v2(gfd, 0, domid, NPAGES, 0xFFFFFFFFu, refs, NULL),
+	       EINVAL, "V2 data_ofs = 0xFFFFFFFF");
+	xt_ok(ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, NULL) && errno == EFAULT,
+	      "NULL argument: EFAULT");
+	xt_ok(ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED, (void *)8) &&
+	      errno == EFAULT, "WAIT with a bad pointer: EFAULT");
+	{
+		/* The refs array runs off the end of a mapping: EFAULT. */
+		long pg = sysconf(_SC_PAGESIZE);
+		uint8_t *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct ioctl_gntdev_dmabuf_exp_from_refs *op;
+
+		if (m == MAP_FAILED)
+			xt_fatal("mmap: %m");
+		munmap(m + pg, pg);
+		op = (void *)(m + pg - sizeof(*op));
+		op->flags = 0;
+		op->count = 2;	/* refs[1] lies past the mapping */
+		op->domid = domid;
+		op->refs[0] = refs[0];
+		xt_ok(ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, op) &&
+		      errno == EFAULT, "refs array past the mapping: EFAULT");
+		munmap(m, pg);
+	}
+	dmb_check_baseline(base, "after the argument checks");
+
+	/* ---- grant failures: the whole call fails, nothing stays mapped ---- */
+	memcpy(bad, refs, sizeof(bad));
+	bad[NPAGES - 1] = 0x00FFFFFF;
+	expect(dmb_export(gfd, 0, domid, NPAGES, bad, NULL), EINVAL,
+	       "one bad ref among good ones");
+	dmb_check_baseline(base, "after a partial map failure");
+	memcpy(bad, refs, sizeof(bad));
+	bad[0] = 0x00FFFFFF;
+	expect(dmb_export(gfd, 0, domid, NPAGES, bad, NULL), EINVAL,
+	       "bad first ref");
+	expect(dmb_export(gfd, 0, 0x7FEF, NPAGES, refs, NULL), EINVAL,
+	       "domid of no domain (0x7FEF)");
+	expect(dmb_export(gfd, 0, 0, NPAGES, refs, NULL), EINVAL,
+	       "refs of the wrong domain (dom0)");
+	dmb_check_baseline(base, "after failed maps");
+
+	/* ---- the good export ---- */
+	expect(dmb_export(gfd, 0, domid, NPAGES, refs, &fd), 0, "good export");
+	xt_ok(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
+	      "the dma-buf fd is close-on-exec");
+	size = lseek(fd, 0, SEEK_END);
+	xt_ok(size == NPAGES * DMB_PAGE, "size is count pages (%lld)",
+	      (long long)size);
+	xt_ok(dmb_stats().exports == base.exports + 1 &&
+	      dmb_stats().grants == base.grants + NPAGES,
+	      "counters: one export, %d grants", NPAGES);
+	xt_ok(dmb_export(gfd, 0, domid, NPAGES, refs, &fd2) == 0 && fd2 != fd,
+	      "the same grants can be exported twice at once");
+	close(fd2);
+	close(fd);
+	xt_ok(dmb_wait(gfd, fd, 0) == ENOENT,
+	      "WAIT after the last close: ENOENT (already released)");
+
+	size = -1;
+	expect(dmb_export_v2(gfd, 0, domid, NPAGES, 100, refs, &fd), 0,
+	       "V2 export with data_ofs 100");
+	if (fd >= 0)
+		size = lseek(fd, 0, SEEK_END);
+	xt_ok(size == NPAGES * DMB_PAGE - 100,
+	      "V2 size is count pages - data_ofs (%lld)", (long long)size);
+	close(fd);
+
+	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
+	dmb_check_baseline(base, "at the end");
+	close(gfd);
+	return xt_exit();
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dmabuf-vgem - a real DRM driver (vgem) imports an exported buffer with
+ * PRIME_FD_TO_HANDLE, keeps it alive after the dma-buf fd is closed,
+ * re-exports it (DRM hands back the same dma-buf) so it can be mapped,
+ * and releases it on GEM_CLOSE.  Needs vgem.ko in dom0 (the test tries
+ * "modprobe vgem" and skips if no vgem card appears).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <sys/mman.h>
+#include <libdrm/drm.h>
+
+#include "dmabuf-util.h"
+
+#define NPAGES 4
+
+/* Open the first /dev/dri/card* whose driver is vgem; -1 if none. */
+static int open_vgem(void)
+{
+	char name[32], path[300];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	d = opendir("/dev/dri");
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		if (strncmp(de->d_name, "card", 4))
+			continue;
+		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem")) {
+			closedir(d);
+			return fd;
+		}
+		close(fd);
+	}
+	closedir(d);
+	return -1;
+}
+
+int main(void)
+{
+	struct drm_prime_handle ph = { 0 };
+	struct drm_gem_close gc = { 0 };
+	uint32_t refs[NPAGES], handle;
+	struct dmb_stats base;
+	struct xt_peer peer;
+	int gfd, fd, vfd, fd2, ret;
+	uint8_t *mem;
+
+	if (xt_domu_id() < 0)
+		xt_skip_all("no domU");
+	vfd = open_vgem();
+	if (vfd < 0) {
+		if (system("modprobe vgem >/dev/null 2>&1") == 0)
+			usleep(200000);
+		vfd = open_vgem();
+	}
+	if (vfd < 0)
+		xt_skip_all("no vgem DRM device (vgem.ko not in dom0?)");
+	gfd = dmb_open_gntdev();
+	base = dmb_stats();
+	if (dmb_wait(gfd, 0, 0) == ENOTTY)
+		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
+	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
+		xt_fatal("no grants from the domU");
+	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
+		xt_fatal("export failed: %m");
+
+	/* ---- negative ---- */
+	ph.fd = gfd;	/* not a dma-buf */
+	xt_ok(ioctl(vfd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph) != 0,
+	      "vgem refuses a non-dma-buf fd (sanity)");
+
+	/* ---- import ---- */
+	memset(&ph, 0, sizeof(ph));
+	ph.fd = fd;
+	ret = ioctl(vfd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph);
+	if (!XT_CHECK(ret == 0 && ph.handle, "vgem imports the buffer (%s)",
+		      ret ? strerror(errno) : "ok"))
+		xt_fatal("cannot continue without the import");
+	handle = ph.handle;
+	xt_ok(dmb_stats().attachments == base.attachments + 1,
+	      "vgem attached to the buffer");
+	close(fd);
+	xt_ok(dmb_wait(gfd, fd, 0) == ETIMEDOUT,
+	      "imported: alive after the dma-buf fd is closed");
+
+	/* ---- re-export: DRM hands back our dma-buf, which maps ---- */
+	memset(&ph, 0, sizeof(ph));
+	ph.handle = handle;
+	ph.flags = DRM_CLOEXEC | DRM_RDWR;
+	ret = ioctl(vfd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph);
+	fd2 = ret ? -1 : ph.fd;
+	xt_ok(fd2 >= 0 && lseek(fd2, 0, SEEK_END) == NPAGES * DMB_PAGE,
+	      "PRIME_HANDLE_TO_FD gives back a buffer of the same size");
+	if (fd2 >= 0) {
+		mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fd2, 0);
+		xt_ok(mem != MAP_FAILED && dmb_mismatch(mem, NPAGES, 1) < 0,
+		      "the re-exported fd maps the domU's bytes");
+		if (mem != MAP_FAILED) {
+			dmb_fill(mem, NPAGES, 5);
+			xt_ok(dmb_peer_ok(&peer, "check 5"),
+			      "bytes written there reach the domU");
+			munmap(mem, NPAGES * DMB_PAGE);
+		}
+		close(fd2);
+	}
+
+	/* ---- GEM_CLOSE releases it ---- */
+	gc.handle = handle;
+	xt_ok(ioctl(vfd, DRM_IOCTL_GEM_CLOSE, &gc) == 0, "GEM_CLOSE");
+	ret = dmb_wait(gfd, fd, 5000);
+	xt_ok(ret == 0 || ret == ENOENT, "released after GEM_CLOSE (%s)",
+	      ret ? strerror(ret) : "ok");
+	dmb_check_baseline(base, "at the end");
+
+	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
+	close(vfd);
+	close(gfd);
+	return xt_exit();
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR MIT) */
+/*
+ * xt-importer.h - ABI of /dev/xt-importer, a test-only dma-buf importer
+ * used by tests/dom0/dmabuf-importer.c.  Shared by the module and the
+ * test program.  Every ioctl takes the dma-buf fd of the buffer to act
+ * on; pointers are user addresses carried in __u64.
+ */
+#ifndef XT_IMPORTER_H
+#define XT_IMPORTER_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/*
+ * MAP: attach the misc device (64-bit DMA mask) to the buffer, map it
+ * for DMA in direction @dir (1 TO_DEVICE, 2 FROM_DEVICE, 0 BIDIRECTIONAL,
+ * the kernel's enum dma_data_direction), and write the DMA address of
+ * each page (page-aligned; the first one is the page holding the
+ * buffer's first byte) to @dma[0 .. @count).  @nents gets the number of
+ * DMA segments, @size the buffer size.  Then unmap and detach.
+ *
+ * With @refs non-zero, also map each (@domid, @refs[i]) a second time,
+ * device-only (GNTMAP_device_map | GNTMAP_readonly), and write the bus
+ * address Xen reports for it to @frames[i] - an oracle that does not
+ * depend on the exporter.  XT_IMP_FRAMES is set in @flags if that
+ * worked (PV dom0); Xen refuses device mappings for PVH domains.
+ */
+#define XT_IMP_FRAMES	1u
+struct xt_imp_map {
+	__s32 fd;
+	__u32 dir;
+	__u32 count;		/* IN: entries in @dma, @refs, @frames;
+				 * OUT: pages written to @dma */
+	__u32 nents;		/* OUT */
+	__u64 size;		/* OUT */
+	__u64 dma;		/* __u64[count], OUT */
+	__u64 refs;		/* __u32[count], IN, optional */
+	__u64 frames;		/* __u64[count], OUT, with @refs */
+	__u32 domid;		/* IN, with @refs */
+	__u32 flags;		/* OUT: XT_IMP_* */
+};
+
+/*
+ * VMAP: begin_cpu_access, dma_buf_vmap, copy @len bytes at @offset of
+ * the kernel mapping to (@write == 0) or from (@write == 1) the user
+ * buffer @buf, vunmap, end_cpu_access.
+ */
+struct xt_imp_vmap {
+	__s32 fd;
+	__u32 write;
+	__u64 offset;
+	__u64 len;
+	__u64 buf;
+};
+
+/*
+ * HOLD: take a reference on the buffer, attach and map it
+ * (bidirectional) and keep all of that until DROP or until this
+ * /dev/xt-importer file is closed.  At most 16 holds per file.
+ * DROP (no argument): unmap, detach and put every held buffer.
+ */
+#define XT_IMP_IOC_MAP	_IOWR('X', 1, struct xt_imp_map)
+#define XT_IMP_IOC_VMAP	_IOW('X', 2, struct xt_imp_vmap)
+#define XT_IMP_IOC_HOLD	_IOW('X', 3, __s32)
+#define XT_IMP_IOC_DROP	_IO('X', 4)
+
+#endif
