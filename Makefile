@@ -52,7 +52,7 @@ HARNESS_BINS := $(B)/xt/harness/xt-run $(B)/xt/harness/xt-agent \
 
 XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 
-.PHONY: all module install lib tests deps check check-harness run clean
+.PHONY: all module testmods install lib tests deps check check-harness run clean
 all: module lib tests
 
 module:
@@ -60,6 +60,15 @@ module:
 	@mkdir -p $(B)/module/$(KVER)
 	@cp -a drivers include $(B)/module/$(KVER)/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(B)/module/$(KVER)/drivers/xen W=1 modules
+
+# Test-only kernel modules (tests/modules/*), built per kernel like ours.
+testmods:
+	@test -d "$(KDIR)" || { echo "no kernel build tree $(KDIR): run 'make deps'"; exit 1; }
+	@for d in tests/modules/*/; do \
+		m=$$(basename $$d); o=$(B)/testmods/$(KVER)/$$m; \
+		mkdir -p $$o && cp -a $$d/. $$o/ && \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/$$o W=1 modules || exit 1; \
+	done
 
 install: module
 	install -D -m 0644 $(B)/module/$(KVER)/drivers/xen/xen-gntdev.ko \
@@ -72,6 +81,10 @@ lib:
 
 tests: $(HARNESS_BINS) $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS) \
        $(HOST_BINS)
+	@# Programs whose source is gone must not keep running in the machine.
+	@for f in $(filter-out $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS), \
+		$(wildcard $(B)/xt/dom0/* $(B)/xt/domu/* $(B)/xt/bin32/* $(B)/xt/post/*)); do \
+		echo "removing stale $$f"; rm -f $$f; done
 
 $(B)/xt/xt.o: tests/lib/xt.c $(XT_HDRS)
 	@mkdir -p $(@D)

@@ -87,6 +87,13 @@ for point in $points; do
 			continue
 		fi
 		export XT_GNTDEV=$TOP/$XT_BUILD/module/$kver/drivers/xen/xen-gntdev.ko
+		if ! make --no-print-directory -s testmods KVER="$kver" >> "$XT_BUILD/module-$kver.log" 2>&1; then
+			cat "$XT_BUILD/module-$kver.log"
+			echo "FAIL  $label  harness: test module build failed"
+			fail=$((fail + 1))
+			continue
+		fi
+		export XT_KMODS="$(ls "$TOP/$XT_BUILD/testmods/$kver"/*/*.ko 2>/dev/null | tr '\n' ' ')"
 	else
 		export XT_GNTDEV=stock
 	fi
