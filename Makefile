@@ -8,6 +8,7 @@
 #   make lib            libgnttab-ext
 #   make tests          host tools, host unit tests, in-machine test programs
 #   make deps           installs every Debian package needed (idempotent)
+#   make lint           sparse + W=1 on both kernels, checkpatch --strict
 #   make check          host unit tests, then the Xen machine (see below)
 #   make check-harness  proves the harness reports failing/hanging tests
 #   make run            boots the Xen machine and shows the cross-domain path
@@ -52,7 +53,7 @@ HARNESS_BINS := $(B)/xt/harness/xt-run $(B)/xt/harness/xt-agent \
 
 XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 
-.PHONY: all module testmods install lib tests deps check check-harness run clean
+.PHONY: all module testmods install lint lib tests deps check check-harness run clean
 all: module lib tests
 
 module:
@@ -126,6 +127,9 @@ $(B)/host/test-%: tests/host/%.c $(XT_HDRS)
 $(B)/host/test32-%: tests/host/%.c $(XT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) -m32 $(CFLAGS_XT) -o $@ $<
+
+lint:
+	@XT_BUILD=$(B) tools/lint.sh
 
 deps:
 	@tools/deps.sh

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# lint.sh - 'make lint': the module and the test modules through sparse
+# (C=2) and W=1 on every installed 6.1/6.12 kernel, then checkpatch.pl
+# --strict over drivers/xen and tests/modules.  checkpatch comes from
+# Debian's linux-source-6.1 (scripts/ only is unpacked into build/).
+# Prints every finding; exits 1 if there is any.
+set -uo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+B=${XT_BUILD:-build}
+bad=0
+for series in 6.1 6.12; do
+	kver=$(tools/kver.sh $series)
+	[ -n "$kver" ] || continue
+	dir=$B/lint/$kver
+	rm -rf "$dir" && mkdir -p "$dir" && cp -a drivers include tests "$dir/"
+	for m in "$dir/drivers/xen" "$dir"/tests/modules/*/; do
+		out=$(make -C "/lib/modules/$kver/build" M="$TOP/$m" C=2 W=1 modules 2>&1 |
+		      grep -E 'warning|error' | grep -v '^make')
+		if [ -n "$out" ]; then echo "$out"; bad=1; fi
+	done
+	echo "lint: sparse + W=1 on $kver: $([ $bad = 0 ] && echo clean || echo findings)"
+done
+
+cp=$B/lint/checkpatch/scripts/checkpatch.pl
+if [ ! -x "$cp" ] && ls /usr/src/linux-source-6.1.tar.* > /dev/null 2>&1; then
+	mkdir -p "$B/lint/checkpatch"
+	tar -xaf /usr/src/linux-source-6.1.tar.* -C "$B/lint/checkpatch" \
+		--strip-components=1 --wildcards '*/scripts/checkpatch.pl' \
+		'*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+fi
+if [ -x "$cp" ]; then
+	out=$("$cp" --strict --no-tree --terse --show-types \
+	      --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+	      -f drivers/xen/*.[ch] tests/modules/*/*.[ch] 2>&1 |
+	      grep -E 'ERROR|WARNING|CHECK' |
+	      # Version tests are the whole point of the one compat header.
+	      grep -vE '^[^:]*-compat\.h:[0-9]+: WARNING:(LINUX_VERSION_CODE|CONSTANT_COMPARISON):')
+	if [ -n "$out" ]; then echo "$out"; bad=1; fi
+	echo "lint: checkpatch --strict: $([ -z "$out" ] && echo clean || echo findings)"
+else
+	echo "lint: checkpatch.pl not available (apt-get install linux-source-6.1)"
+fi
+exit $bad
