@@ -12,6 +12,7 @@
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 . /xt/config
+export XT_GNTDEV	# tests may check which gntdev they run on
 
 say() { echo "xt-init: $*"; }
 frame() { /xt/xt-run --frame "$XT_NONCE" "$*"; }
