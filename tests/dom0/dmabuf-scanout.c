@@ -148,35 +148,41 @@ int main(void)
 	xt_ok(buf >= 0, "the grants are exported as dma-buf fd %d", buf);
 
 	prime.fd = buf;
-	xt_ok(!ioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &prime),
-	      "cirrus imports the dma-buf (PRIME_FD_TO_HANDLE)");
+	if (!XT_CHECK(!ioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &prime),
+		      "cirrus imports the dma-buf (PRIME_FD_TO_HANDLE: %s)",
+		      strerror(errno)))
+		goto release;
 	fb.width = W;
 	fb.height = H;
 	fb.pixel_format = DRM_FORMAT_XRGB8888;
 	fb.handles[0] = prime.handle;
 	fb.pitches[0] = W * 4;
-	xt_ok(!ioctl(drm, DRM_IOCTL_MODE_ADDFB2, &fb),
-	      "the imported buffer becomes a %dx%d XRGB8888 framebuffer", W, H);
+	if (!XT_CHECK(!ioctl(drm, DRM_IOCTL_MODE_ADDFB2, &fb),
+		      "the imported buffer becomes a %dx%d XRGB8888 framebuffer",
+		      W, H))
+		goto close_handle;
 	crtc.crtc_id = crtc_id;
 	crtc.fb_id = fb.fb_id;
 	crtc.set_connectors_ptr = (uintptr_t)&conn_id;
 	crtc.count_connectors = 1;
 	crtc.mode = mode;
 	crtc.mode_valid = 1;
-	xt_ok(!ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &crtc),
-	      "cirrus scans the guest's framebuffer out");
-
-	/* The host compares its screenshot with the picture. */
-	printf("# xt-screenshot scanout %d %d\n", W, H);
-	fflush(stdout);
-	sleep(5);
-
-	memset(&crtc, 0, sizeof(crtc));
-	crtc.crtc_id = crtc_id;
-	xt_ok(!ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &crtc), "the CRTC is turned off");
+	if (XT_CHECK(!ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &crtc),
+		     "cirrus scans the guest's framebuffer out")) {
+		/* The host compares its screenshot with the picture. */
+		printf("# xt-screenshot scanout %d %d\n", W, H);
+		fflush(stdout);
+		sleep(5);
+		memset(&crtc, 0, sizeof(crtc));
+		crtc.crtc_id = crtc_id;
+		xt_ok(!ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &crtc),
+		      "the CRTC is turned off");
+	}
 	xt_ok(!ioctl(drm, DRM_IOCTL_MODE_RMFB, &fb.fb_id), "RMFB");
+close_handle:
 	gclose.handle = prime.handle;
 	xt_ok(!ioctl(drm, DRM_IOCTL_GEM_CLOSE, &gclose), "GEM_CLOSE");
+release:
 	close(buf);
 	wait.fd = buf;
 	wait.wait_to_ms = 5000;
