@@ -16,7 +16,7 @@
 #include <linux/version.h>
 
 /* vm_flags became read-only with accessors in 6.3. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
 static inline void gntdev_vma_set_flags(struct vm_area_struct *vma,
 					vm_flags_t flags)
 {
@@ -43,7 +43,7 @@ static inline void gntdev_vma_clear_flags(struct vm_area_struct *vma,
 #endif
 
 /* MODULE_IMPORT_NS() takes a string literal from 6.13 on. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
 #define GNTDEV_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS("DMA_BUF")
 #else
 #define GNTDEV_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS(DMA_BUF)

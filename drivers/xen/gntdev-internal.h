@@ -52,7 +52,7 @@ struct gntdev_dmabuf_ctx;
 extern unsigned int gntdev_limit;
 
 struct gntdev_file {
-	struct mutex lock;
+	struct mutex lock;		/* the fields below */
 	struct list_head ranges;	/* sorted by @pgoff, no overlap */
 	unsigned long nr_grants;	/* sum of listed ranges' @count */
 	unsigned int max_grants;	/* SET_MAX_GRANTS bound, 0 = none */
@@ -79,7 +79,7 @@ struct gntdev_range {
 	unsigned int count;
 	struct ioctl_gntdev_grant_ref *grants;
 
-	struct mutex lock;
+	struct mutex lock;		/* mapping state and @notify */
 	bool mmapped;			/* claimed by mmap(); stays once mapped */
 	bool readonly;
 	bool notifier_live;		/* PV: @notifier is registered */
