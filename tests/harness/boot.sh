@@ -87,7 +87,8 @@ rm -f "$QMP" "$RUN/qemu.pid"
 # shellcheck disable=SC2086
 qemu-system-x86_64 -accel tcg -cpu "$CPU" "${MACHINE[@]}" -m 2048 -smp 2 \
 	-no-reboot -display none ${XT_QEMU_ARGS:--vga cirrus} -monitor none \
-	-serial "file:$LOG" -qmp "unix:$QMP,server=on,wait=off" \
+	-chardev "socket,id=ser0,path=$RUN/serial.sock,server=on,wait=off,logfile=$LOG" \
+	-serial chardev:ser0 -qmp "unix:$QMP,server=on,wait=off" \
 	-pidfile "$RUN/qemu.pid" \
 	-kernel "$RUN/xen" -append "$XEN_ARGS" \
 	-initrd "$RUN/vmlinux console=hvc0 earlyprintk=xen quiet,$RUN/dom0.cpio" \
@@ -131,9 +132,20 @@ take_shots() {
 	done
 }
 
-# Watch the log: stop at the end frame, on a crash, or at the deadline.
+# Before stopping a machine that hangs, ask Xen where everybody is.
+xen_dump() {
+	timeout 20 python3 "$HERE/xen-keys.py" "$RUN/serial.sock" 0dq 2>/dev/null
+	sleep 2
+}
+
+# Watch the log: stop at the end frame, on a crash, at the deadline, or
+# when the console has been silent for STALL seconds (no test may be: the
+# per-test timeout is shorter, and xt-run reports when it fires).
+STALL=$(( ${XT_TIMEOUT:-60} + 30 ))
 verdict=
 deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
+last_size=-1
+last_change=$(date +%s)
 while kill -0 "$QPID" 2>/dev/null; do
 	if grep -qa "XT1 $NONCE D " "$LOG" 2>/dev/null; then
 		# Give Xen a moment to power off by itself.
@@ -149,8 +161,19 @@ while kill -0 "$QPID" 2>/dev/null; do
 		break
 	fi
 	grep -qa "XT1 $NONCE S " "$LOG" 2>/dev/null && take_shots
-	if [ "$(date +%s)" -ge "$deadline" ]; then
+	now=$(date +%s)
+	size=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
+	if [ "$size" != "$last_size" ]; then
+		last_size=$size
+		last_change=$now
+	elif [ $((now - last_change)) -ge "$STALL" ]; then
+		verdict="machine stalled: no console output for $STALL s"
+		xen_dump
+		break
+	fi
+	if [ "$now" -ge "$deadline" ]; then
 		verdict="timeout after $BOOT_TIMEOUT s"
+		xen_dump
 		break
 	fi
 	sleep 0.5
