@@ -25,6 +25,11 @@ for series in 6.1 6.12; do
 done
 
 cp=$B/lint/checkpatch/scripts/checkpatch.pl
+if [ ! -x "$cp" ] && ! ls /usr/src/linux-source-6.1.tar.* > /dev/null 2>&1; then
+	echo "lint: installing linux-source-6.1 for checkpatch.pl"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		linux-source-6.1 > /dev/null || true
+fi
 if [ ! -x "$cp" ] && ls /usr/src/linux-source-6.1.tar.* > /dev/null 2>&1; then
 	mkdir -p "$B/lint/checkpatch"
 	tar -xaf /usr/src/linux-source-6.1.tar.* -C "$B/lint/checkpatch" \
