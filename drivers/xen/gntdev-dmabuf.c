@@ -6,8 +6,8 @@
  *
  * What this file owns
  *
- *  struct gdmb_buf - one exported buffer: the backing pages (from
- *	gnttab_alloc_pages()), the grant handles of their mappings, the
+ *  struct gdmb_buf - one exported buffer: the backing pages (see
+ *	gdmb_alloc_pages()), the grant handles of their mappings, the
  *	optional kernel mapping (vmap) and the list of attachments.  The
  *	buffer is owned by its struct dma_buf: it is created fully mapped
  *	before dma_buf_export() and destroyed only by the ->release
@@ -33,17 +33,23 @@
  *	record.  A released record is never on a list, so a lookup can
  *	only find live buffers.
  *
- *  struct gdmb_ctx (struct gntdev_dmabuf_ctx) - per gntdev file, created
- *	by gntdev_dmabuf_open() and freed by gntdev_dmabuf_release() once
- *	the core has no more ioctls running on the file; it unlinks its
- *	records and drops their list references, buffers stay alive.
+ *  struct gntdev_dmabuf_ctx - per gntdev file, created by
+ *	gntdev_dmabuf_open() and freed by gntdev_dmabuf_release() once the
+ *	core has no more ioctls running on the file; it unlinks its records
+ *	and drops their list references, buffers stay alive.
+ *
+ *  struct gdmb_pv_vma - PV dom0 only: the state of one mmap() of a
+ *	buffer (recorded PTE addresses, MMU interval notifier), shared by
+ *	the pieces of a split vma and freed by the last ->close (see the
+ *	comment above its definition).  PVH mmaps need no state.
  *
  * Lock order: dma-buf core locks, then buf->lock, then gdmb_track_lock
  * (a spinlock, innermost, never held across a call that sleeps).
+ * gdmb_pv_vma.lock is taken only inside the MMU notifier callback.
  *
  * Mapping strategy (PV and PVH dom0 alike, as blkback does): every slot
- * gets a page from gnttab_alloc_pages() and the grant is mapped with
- * GNTMAP_host_map at that page's kernel address; Xen rejects
+ * gets a page of its own (see gdmb_alloc_pages()) and the grant is
+ * mapped with GNTMAP_host_map at that page's kernel address; Xen rejects
  * GNTMAP_device_map for auto-translated (PVH) domains and PV does not
  * need it: the p2m entry gnttab_map_refs() installs makes the DMA API
  * (xen-swiotlb) return the machine frame.  The mappings are always
@@ -56,6 +62,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/iommu.h>
 #include <linux/iosys-map.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -78,6 +85,7 @@
 #include <xen/xen.h>
 #include <xen/xen-ops.h>
 #include <xen/interface/grant_table.h>
+#include <xen/mem-reservation.h>
 #include <asm/xen/hypercall.h>
 #include <asm/xen/page.h>
 
@@ -286,6 +294,108 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
 
 /* ---- buffer life cycle ---- */
 
+/*
+ * Backing pages.  PV: gnttab_alloc_pages(); their pfns never matter,
+ * CPU and DMA go through the machine frames.
+ *
+ * Auto-translated (PVH): a page's guest-physical address is what devices
+ * see (dom0 does not drive the IOMMU; Xen's IOMMU tables follow dom0's
+ * p2m).  The unpopulated pages gnttab_alloc_pages() hands out lie above
+ * all RAM, and the balloon's pages may too, out of reach of 32-bit DMA
+ * masks (cirrus, for one).  So each slot gets an ordinary page below
+ * 4 GiB, scrubbed and handed back to Xen (XENMEM_decrease_reservation)
+ * so that its gfn is a hole the grant can be mapped into; on free the
+ * gfn is populated again and the page returned to the allocator.  A page
+ * Xen cannot repopulate is leaked (and stays counted), never freed.
+ */
+static void gdmb_pvh_free_pages(unsigned int nr, struct page **pages,
+				unsigned int *leaked)
+{
+	xen_pfn_t frames[GDMB_BATCH];
+	unsigned int i, n, j;
+	int got;
+
+	for (i = 0; i < nr; i += n) {
+		n = min_t(unsigned int, GDMB_BATCH, nr - i);
+		for (j = 0; j < n; j++)
+			frames[j] = page_to_xen_pfn(pages[i + j]);
+		got = xenmem_reservation_increase(n, frames);
+		if (got < 0)
+			got = 0;
+		for (j = 0; j < n; j++)
+			if (j < got)
+				__free_page(pages[i + j]);
+			else
+				(*leaked)++;
+	}
+}
+
+static int gdmb_pvh_alloc_pages(unsigned int nr, struct page **pages)
+{
+	xen_pfn_t frames[GDMB_BATCH];
+	unsigned int i, n, j, leaked = 0;
+	int got;
+
+	for (i = 0; i < nr; i += n) {
+		n = min_t(unsigned int, GDMB_BATCH, nr - i);
+		for (j = 0; j < n; j++) {
+			pages[i + j] = alloc_page(GFP_KERNEL | __GFP_DMA32 |
+						  __GFP_NOWARN);
+			if (!pages[i + j])
+				break;
+			clear_highpage(pages[i + j]);
+			frames[j] = page_to_xen_pfn(pages[i + j]);
+		}
+		got = j < n ? 0 : xenmem_reservation_decrease(n, frames);
+		if (got != n) {
+			/* Populate what was released, free this batch. */
+			if (got > 0)
+				gdmb_pvh_free_pages(got, &pages[i], &leaked);
+			while (j-- > max(got, 0))
+				__free_page(pages[i + j]);
+			gdmb_pvh_free_pages(i, pages, &leaked);
+			if (leaked)
+				gntdev_stat_add(GNTDEV_STAT_PAGES, leaked);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int gdmb_alloc_pages(unsigned int nr, struct page **pages)
+{
+	unsigned int leaked = 0;
+	int ret;
+
+	if (xen_pv_domain())
+		return gnttab_alloc_pages(nr, pages);
+	ret = gdmb_pvh_alloc_pages(nr, pages);
+	if (ret)
+		return ret;
+	ret = gnttab_pages_set_private(nr, pages);
+	if (ret) {
+		gnttab_pages_clear_private(nr, pages);
+		gdmb_pvh_free_pages(nr, pages, &leaked);
+		if (leaked)
+			gntdev_stat_add(GNTDEV_STAT_PAGES, leaked);
+	}
+	return ret;
+}
+
+/* Returns the number of pages that had to be leaked. */
+static unsigned int gdmb_free_pages(unsigned int nr, struct page **pages)
+{
+	unsigned int leaked = 0;
+
+	if (xen_pv_domain()) {
+		gnttab_free_pages(nr, pages);
+		return 0;
+	}
+	gnttab_pages_clear_private(nr, pages);
+	gdmb_pvh_free_pages(nr, pages, &leaked);
+	return leaked;
+}
+
 static void gdmb_buf_free(struct gdmb_buf *buf)
 {
 	if (buf->pages && buf->handles) {
@@ -300,8 +410,9 @@ static void gdmb_buf_free(struct gdmb_buf *buf)
 		}
 	}
 	if (buf->pages && buf->pages[0]) {
-		gnttab_free_pages(buf->count, buf->pages);
-		gntdev_stat_add(GNTDEV_STAT_PAGES, -(long)buf->count);
+		unsigned int leaked = gdmb_free_pages(buf->count, buf->pages);
+
+		gntdev_stat_add(GNTDEV_STAT_PAGES, -(long)(buf->count - leaked));
 	}
 	kvfree(buf->handles);
 	kvfree(buf->pages);
@@ -349,7 +460,7 @@ static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
 	for (i = 0; i < count; i++)
 		buf->handles[i] = INVALID_GRANT_HANDLE;
 
-	ret = gnttab_alloc_pages(count, buf->pages);
+	ret = gdmb_alloc_pages(count, buf->pages);
 	if (ret) {
 		buf->pages[0] = NULL;
 		ret = -ENOMEM;
@@ -437,6 +548,32 @@ static void gdmb_detach(struct dma_buf *dmabuf,
  * attachment is mapped, a request for another direction is -EBUSY; once
  * idle, the attachment is re-mapped in the new direction.
  */
+/*
+ * Can @dev reach every page without help?  In an auto-translated dom0
+ * the bus address of a page is its guest-physical address unless Linux
+ * drives an IOMMU for the device (for dom0, Xen keeps the IOMMU to
+ * itself).  A device that cannot reach a page would get a dma-direct
+ * warning and an error, or a bounce buffer that silently breaks zero
+ * copy; it is refused instead.  In PV, xen-swiotlb decides (it bounces
+ * frames beyond the mask).  A device without a DMA mask cannot map at
+ * all.
+ */
+static bool gdmb_dev_reaches(struct gdmb_buf *buf, struct device *dev)
+{
+	unsigned int i;
+	u64 limit;
+
+	if (!dev->dma_mask)
+		return false;
+	if (xen_pv_domain() || device_iommu_mapped(dev))
+		return true;
+	limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
+	for (i = 0; i < buf->count; i++)
+		if (page_to_phys(buf->pages[i]) + PAGE_SIZE - 1 > limit)
+			return false;
+	return true;
+}
+
 static struct sg_table *gdmb_map_dma_buf(struct dma_buf_attachment *attach,
 					 enum dma_data_direction dir)
 {
@@ -459,6 +596,10 @@ static struct sg_table *gdmb_map_dma_buf(struct dma_buf_attachment *attach,
 		ga->mapped = false;
 	}
 	if (!ga->mapped) {
+		if (!gdmb_dev_reaches(buf, ga->dev)) {
+			sgt = ERR_PTR(-EINVAL);
+			goto out;
+		}
 		ret = dma_map_sgtable(ga->dev, &ga->sgt, dir, 0);
 		if (ret) {
 			sgt = ERR_PTR(ret);
@@ -709,7 +850,9 @@ static void gdmb_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
  *    get_user_pages(), no MADV_DONTNEED.
  * Clearing an entry only drops that mapping's reference on the frame;
  * the grant stays mapped until the buffer is released, and the vma holds
- * the dma-buf file, so the buffer outlives every mapping.
+ * the dma-buf file, so the buffer outlives every mapping.  The recorded
+ * page tables stay in place until the kernel frees them, which it does
+ * only after the notifier ran for their range (munmap, exit).
  */
 struct gdmb_pv_vma {
 	refcount_t users;		/* vmas sharing this mapping */

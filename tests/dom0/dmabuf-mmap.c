@@ -41,20 +41,6 @@ static bool faults(volatile uint8_t *p)
 	return hit;
 }
 
-/* Is dom0 a PV guest?  (/sys/hypervisor/guest_type: PV, PVH or HVM) */
-static bool guest_is_pv(void)
-{
-	char type[8] = "";
-	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
-
-	if (f) {
-		if (!fgets(type, sizeof(type), f))
-			type[0] = 0;
-		fclose(f);
-	}
-	return !strcmp(type, "PV\n") || !strcmp(type, "PV");
-}
-
 static int sync_ioctl(int fd, uint64_t flags)
 {
 	struct dma_buf_sync s = { .flags = flags };
@@ -142,7 +128,7 @@ int main(void)
 		 * Neither may make the kernel warn (the harness fails the
 		 * run on any warning).
 		 */
-		bool pv = guest_is_pv();
+		bool pv = dmb_dom0_is_pv();
 		int r = mprotect(mem, DMB_PAGE, PROT_READ);
 		uint8_t *moved;
 

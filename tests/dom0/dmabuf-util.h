@@ -105,6 +105,20 @@ static inline unsigned long dmb_limit(void)
 	return v;
 }
 
+/* Is dom0 a PV guest?  (/sys/hypervisor/guest_type: PV, PVH or HVM) */
+static inline bool dmb_dom0_is_pv(void)
+{
+	char type[8] = "";
+	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
+
+	if (f) {
+		if (!fgets(type, sizeof(type), f))
+			type[0] = 0;
+		fclose(f);
+	}
+	return !strcmp(type, "PV\n") || !strcmp(type, "PV");
+}
+
 /* ---- leak counters ---- */
 
 struct dmb_stats {

@@ -121,7 +121,10 @@ static int xt_grant_frame(u32 domid, u32 ref, u64 *addr)
 	return 0;
 }
 
-static long xt_ioc_map(void __user *arg)
+/* MAP and VMAP callers serialize on this (MAP may change the mask). */
+static DEFINE_MUTEX(xt_map_lock);
+
+static long xt_ioc_map_locked(void __user *arg)
 {
 	struct xt_imp_map m;
 	struct xt_hold h;
@@ -147,7 +150,15 @@ static long xt_ioc_map(void __user *arg)
 		ret = -EFAULT;
 		goto out;
 	}
+	if (m.mask_bits && (m.mask_bits < 12 || m.mask_bits > 63)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (m.mask_bits)
+		dma_set_mask_and_coherent(xt_dev(), DMA_BIT_MASK(m.mask_bits));
 	ret = xt_get_mapped(m.fd, m.dir, &h);
+	if (m.mask_bits)
+		dma_set_mask_and_coherent(xt_dev(), DMA_BIT_MASK(64));
 	if (ret)
 		goto out;
 	m.size = h.dmabuf->size;
@@ -180,6 +191,16 @@ out:
 	kvfree(refs);
 	kvfree(frames);
 	kvfree(dma);
+	return ret;
+}
+
+static long xt_ioc_map(void __user *arg)
+{
+	long ret;
+
+	mutex_lock(&xt_map_lock);
+	ret = xt_ioc_map_locked(arg);
+	mutex_unlock(&xt_map_lock);
 	return ret;
 }
 

@@ -19,6 +19,9 @@
  * buffer's first byte) to @dma[0 .. @count).  @nents gets the number of
  * DMA segments, @size the buffer size.  Then unmap and detach.
  *
+ * With @mask_bits (12..63), the misc device's DMA mask is narrowed to
+ * that many bits for the call (restored to 64 after).
+ *
  * With @refs non-zero, also map each (@domid, @refs[i]) a second time,
  * device-only (GNTMAP_device_map | GNTMAP_readonly), and write the bus
  * address Xen reports for it to @frames[i] - an oracle that does not
@@ -38,6 +41,8 @@ struct xt_imp_map {
 	__u64 frames;		/* __u64[count], OUT, with @refs */
 	__u32 domid;		/* IN, with @refs */
 	__u32 flags;		/* OUT: XT_IMP_* */
+	__u32 mask_bits;	/* IN: DMA mask for this call, 0 = 64 */
+	__u32 pad;
 };
 
 /*
