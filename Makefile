@@ -30,7 +30,7 @@ B := build
 MATRIX ?= default
 TESTS ?= *
 EXTRA_TESTS ?=
-GNTDEV ?= stock
+GNTDEV ?= ours
 
 CFLAGS_XT := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iinclude/uapi \
 	     -Itests/lib -Itests/harness -I/usr/include/libdrm

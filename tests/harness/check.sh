@@ -79,7 +79,7 @@ for point in $points; do
 	kver=${point%:*} type=${point#*:}
 	label="${kver%%-*}-$type"
 	case $kver in 6.1.*) label="6.1-$type" ;; 6.12.*) label="6.12-$type" ;; esac
-	if [ "${GNTDEV:-stock}" = ours ]; then
+	if [ "${GNTDEV:-ours}" = ours ]; then
 		if ! make --no-print-directory -s module KVER="$kver" > "$XT_BUILD/module-$kver.log" 2>&1; then
 			cat "$XT_BUILD/module-$kver.log"
 			echo "FAIL  $label  harness: module build failed"
