@@ -2,15 +2,21 @@
 /*
  * dmabuf-destroy - part one of "the granting domU dies while dom0 holds
  * an exported buffer".  Exports and mmaps two pages, checks them, writes
- * pattern 7, then leaves a detached holder process that keeps the dma-buf
- * fd and the mapping.  The harness destroys the domU after the suite;
- * the post check tests/post/dmabuf-after-destroy then tells the holder
- * (SIGUSR1) to read and write the mapping and let go, and checks that
- * nothing oopsed and every counter returned to 0.
+ * pattern 7, imports the buffer into vgem, then leaves a detached holder
+ * process that keeps the dma-buf fd, the mapping, the vgem fd and the GEM
+ * handle.  The harness destroys the domU after the suite; the post check
+ * tests/post/dmabuf-after-destroy then sees the domain linger (dying)
+ * while the holder keeps it, tells the holder (SIGUSR1) to read and write
+ * the mapping and let go, and checks that every counter returned to 0 and
+ * the domain disappears.  Nothing may oops or warn (the harness scans the
+ * log).
  *
- * Holder protocol: pid in /run/xt-dmabuf-holder.pid; on SIGUSR1 it writes
- * "ok" or "bad <offset>" to /run/xt-dmabuf-holder.result, unmaps, closes
- * and exits.  Without a signal it gives up after 600 s.
+ * Holder protocol: pid in /run/xt-dmabuf-holder.pid; /run/xt-dmabuf-
+ * holder.vgem exists if vgem holds an import.  On SIGUSR1 the holder
+ * checks and rewrites the mapping, then GEM_CLOSEs the handle, closes the
+ * vgem fd, unmaps, closes the dma-buf fd, writes "ok" (or "bad <offset>",
+ * "gem-close <errno>") to /run/xt-dmabuf-holder.result and exits.
+ * Without a signal it gives up after 600 s.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -23,20 +29,22 @@
 #define NPAGES 2
 #define PIDFILE "/run/xt-dmabuf-holder.pid"
 #define RESULT "/run/xt-dmabuf-holder.result"
+#define VGEMFILE "/run/xt-dmabuf-holder.vgem"
 
 /*
  * Maps the buffer itself: a PV dom0's mapping of a dma-buf is not
  * inherited across fork() (VM_DONTCOPY, see docs/dmabuf.md).
  */
-static void holder(int fd)
+static void holder(int fd, int vfd, uint32_t handle)
 {
 	volatile uint8_t *mem = mmap(NULL, NPAGES * DMB_PAGE,
 				     PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	struct timespec ts = { .tv_sec = 600 };
+	long bad = -1;
+	int nul, gem = 0;
+	bool told;
 	sigset_t set;
-	long bad;
 	FILE *f;
-	int nul;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -46,31 +54,41 @@ static void holder(int fd)
 	dup2(nul, 2);
 	if (mem == MAP_FAILED)
 		_exit(1);
-	if (sigtimedwait(&set, NULL, &ts) == SIGUSR1) {
+	told = sigtimedwait(&set, NULL, &ts) == SIGUSR1;
+	if (told) {
 		bad = dmb_mismatch(mem, NPAGES, 7);
 		dmb_fill(mem, NPAGES, 8);	/* writes must not fault */
+	}
+	/* Let go of everything, the importer first. */
+	if (vfd >= 0) {
+		gem = dmb_gem_close(vfd, handle);
+		close(vfd);
+	}
+	munmap((void *)mem, NPAGES * DMB_PAGE);
+	close(fd);
+	if (told) {
 		f = fopen(RESULT ".tmp", "w");
 		if (f) {
-			if (bad < 0)
-				fprintf(f, "ok\n");
-			else
+			if (bad >= 0)
 				fprintf(f, "bad %ld\n", bad);
+			else if (gem)
+				fprintf(f, "gem-close %d\n", gem);
+			else
+				fprintf(f, "ok\n");
 			fclose(f);
 			rename(RESULT ".tmp", RESULT);
 		}
 	}
-	munmap((void *)mem, NPAGES * DMB_PAGE);
-	close(fd);
 	_exit(0);
 }
 
 int main(void)
 {
-	uint32_t refs[NPAGES];
+	uint32_t refs[NPAGES], handle = 0;
 	struct xt_peer peer;
+	int gfd, fd, vfd, ret;
 	sigset_t set;
 	uint8_t *mem;
-	int gfd, fd;
 	pid_t pid;
 	FILE *f;
 
@@ -80,6 +98,7 @@ int main(void)
 	if (dmb_wait(gfd, 0, 0) == ENOTTY)
 		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
 	unlink(RESULT);
+	unlink(VGEMFILE);
 	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
 		xt_fatal("no grants from the domU");
 
@@ -99,6 +118,27 @@ int main(void)
 	xt_ok(xt_peer_finish(&peer) == 0,
 	      "domU peer exits (its grants stay mapped by dom0)");
 
+	/* The holder inherits vgem's file and with it the GEM handle. */
+	vfd = dmb_open_vgem();
+	if (vfd < 0) {
+		xt_skip("no vgem DRM device (vgem.ko not in dom0?)",
+			"vgem imports the buffer for the holder");
+	} else {
+		ret = dmb_vgem_import(vfd, fd, &handle);
+		xt_ok(ret == 0 && handle, "vgem imports the buffer for the holder (%s)",
+		      ret ? strerror(ret) : "ok");
+		if (ret) {
+			close(vfd);
+			vfd = -1;
+		} else {
+			f = fopen(VGEMFILE, "w");
+			if (f) {
+				fprintf(f, "%u\n", handle);
+				fclose(f);
+			}
+		}
+	}
+
 	/* Block SIGUSR1 before forking so the holder cannot miss it. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -111,7 +151,7 @@ int main(void)
 		setsid();
 		g = fork();
 		if (g == 0)
-			holder(fd);
+			holder(fd, vfd, handle);
 		f = fopen(PIDFILE, "w");
 		if (f) {
 			fprintf(f, "%d\n", (int)g);
@@ -125,6 +165,8 @@ int main(void)
 		xt_ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
 		      WEXITSTATUS(st) == 0, "holder started, pid in " PIDFILE);
 	}
+	if (vfd >= 0)
+		close(vfd);
 	close(fd);
 	munmap(mem, NPAGES * DMB_PAGE);
 	xt_ok(dmb_wait(gfd, fd, 0) == ETIMEDOUT,

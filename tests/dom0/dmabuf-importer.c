@@ -3,11 +3,17 @@
  * dmabuf-importer - an in-kernel importer (/dev/xt-importer, from
  * tests/modules/xt-importer) maps an exported buffer for DMA and through
  * vmap:
- *  - each page's DMA address is the machine frame of the granted page.
- *    The oracle is independent of the exporter: the importer maps the
- *    same (domid, ref) again as a device-only grant mapping and takes the
- *    bus address Xen itself reports (PV dom0; Xen refuses device mappings
- *    in PVH, where the check is skipped and the CPU paths still run);
+ *  - each page's DMA address is the frame the grant really maps, by
+ *    oracles independent of the exporter's pages.  PV dom0 (DMA address =
+ *    machine frame): the importer maps the same (domid, ref) again as a
+ *    device-only grant mapping and takes the bus address Xen reports.
+ *    PVH dom0 (DMA address = guest frame; Xen refuses device mappings
+ *    there): with the attachment mapped, the importer reads the page at
+ *    each DMA address as a guest-physical address - what the device sees
+ *    through Xen's IOMMU, which maps dom0's p2m 1:1 - and it must be the
+ *    domU's page i; then it writes a pattern at each DMA address of a
+ *    DMA_TO_DEVICE mapping (unmap copies nothing back, so a bounce buffer
+ *    would lose it) and the domU must see it;
  *  - vmap reads the domU's bytes and writes bytes the domU reads back;
  *  - an importer's hold keeps the buffer valid after both the gntdev file
  *    and the dma-buf fd are closed, and WAIT returns 0 when it drops it.
@@ -27,9 +33,12 @@ static int imp_map(int fd, uint32_t dir, uint64_t *dma, uint32_t *refs,
 		   uint64_t *frames, uint32_t domid, struct xt_imp_map *m)
 {
 	uint32_t mask_bits = m->mask_bits;
+	uint64_t peek = m->peek, poke = m->poke;
 
 	memset(m, 0, sizeof(*m));
 	m->mask_bits = mask_bits;
+	m->peek = peek;
+	m->poke = poke;
 	m->fd = fd;
 	m->dir = dir;
 	m->count = NPAGES;
@@ -89,7 +98,9 @@ int main(void)
 	      "importer refuses a vmap range past the end (sanity)");
 
 	/* ---- DMA addresses ---- */
+	m.peek = (uintptr_t)buf;
 	ret = imp_map(fd, 0 /* BIDIRECTIONAL */, dma, refs, frames, peer.domid, &m);
+	m.peek = 0;
 	xt_ok(ret == 0 && m.size == NPAGES * DMB_PAGE && m.count == NPAGES,
 	      "map for DMA: %u pages, %u segments, size %llu (%s)", m.count,
 	      m.nents, (unsigned long long)m.size, ret ? strerror(ret) : "ok");
@@ -111,6 +122,33 @@ int main(void)
 				same &= dma[i] != dma[j];
 		xt_ok(same && !(dma[0] & (DMB_PAGE - 1)),
 		      "DMA addresses are page aligned and distinct");
+	}
+	if (ret == 0 && (m.flags & XT_IMP_PEEKED)) {
+		long bad = dmb_mismatch(buf, NPAGES, 1);
+
+		if (bad >= 0)
+			xt_diag("at DMA address %#llx + %ld: %#x, the domU's page %ld has %#x",
+				(unsigned long long)dma[bad / DMB_PAGE],
+				bad % DMB_PAGE, buf[bad],
+				bad / DMB_PAGE,
+				xt_pattern(1, bad / DMB_PAGE, bad % DMB_PAGE));
+		xt_ok(bad < 0,
+		      "the guest frame at each page's DMA address holds the domU's page");
+		/* Write pattern 4 at the DMA addresses, the domU checks it. */
+		dmb_fill(buf, NPAGES, 4);
+		m.poke = (uintptr_t)buf;
+		ret = imp_map(fd, 1 /* TO_DEVICE */, dma, NULL, NULL, 0, &m);
+		m.poke = 0;
+		xt_ok(ret == 0 && dmb_peer_ok(&peer, "check 4"),
+		      "bytes written at the DMA addresses reach the domU's pages (%s)",
+		      ret ? strerror(ret) : "ok");
+		xt_ok(dmb_peer_ok(&peer, "fill 1"), "the domU writes pattern 1 again");
+	} else if (dmb_dom0_is_pv()) {
+		xt_skip("PV: DMA addresses are machine frames, checked against Xen's",
+			"the guest frame at each DMA address holds the domU's page");
+	} else {
+		xt_ok(false, "the importer read the guest frames at the DMA addresses (%s)",
+		      ret ? strerror(ret) : "not done");
 	}
 	if (dmb_dom0_is_pv()) {
 		xt_skip("PV: xen-swiotlb bounces frames beyond a narrow mask",

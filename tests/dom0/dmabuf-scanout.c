@@ -20,37 +20,13 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "xt.h"	/* first: defines domid_t for <xen/gntdev.h> */
-#include <drm.h>
+#include "dmabuf-util.h"
 #include <drm_fourcc.h>
 #include <drm_mode.h>
-#include <xen/gntdev.h>
 
 #define W 1024
 #define H 768
 #define NPAGES (W * H * 4 / 4096)
-
-/* The first /dev/dri/card* whose driver is cirrus, or -1. */
-static int open_cirrus(void)
-{
-	for (int i = 0; i < 8; i++) {
-		struct drm_version v = { 0 };
-		char path[32], name[32] = "";
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) &&
-		    !strncmp(name, "cirrus", 6))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
 
 /* Find a connected connector with a WxH mode and a CRTC that can drive it. */
 static int find_output(int drm, uint32_t *conn_id, uint32_t *crtc_id,
@@ -113,7 +89,7 @@ int main(void)
 
 	if (xt_domu_id() < 0)
 		xt_skip_all("no domU");
-	drm = open_cirrus();
+	drm = dmb_find_drm("cirrus");
 	if (drm < 0)
 		xt_skip_all("no cirrus DRM device (QEMU -vga cirrus)");
 	gnt = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);

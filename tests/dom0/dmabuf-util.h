@@ -2,12 +2,15 @@
 /*
  * dmabuf-util.h - helpers shared by the dom0 dmabuf-* tests: raw
  * wrappers of the gntdev dma-buf ioctls (each returns 0 or an errno
- * value, never -1), a snapshot of the leak counters and the byte-pattern
- * check.  Header-only; nothing here allocates beyond the call.
+ * value, never -1), vgem import helpers, a snapshot of the leak counters
+ * and the byte-pattern check.  Header-only; nothing here allocates
+ * beyond the call.
  */
 #ifndef DMABUF_UTIL_H
 #define DMABUF_UTIL_H
 
+#include <dirent.h>
+#include <drm.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -117,6 +120,75 @@ static inline bool dmb_dom0_is_pv(void)
 		fclose(f);
 	}
 	return !strcmp(type, "PV\n") || !strcmp(type, "PV");
+}
+
+/* ---- DRM devices ---- */
+
+/*
+ * The first /dev/dri/card* whose DRM driver name starts with @driver
+ * ("vgem", "cirrus"), opened read-write; -1 if none.
+ */
+static inline int dmb_find_drm(const char *driver)
+{
+	char name[32], path[300];
+	struct dirent *de;
+	int fd = -1;
+	DIR *d;
+
+	d = opendir("/dev/dri");
+	if (!d)
+		return -1;
+	while (fd < 0 && (de = readdir(d))) {
+		struct drm_version v = {
+			.name = name, .name_len = sizeof(name) - 1,
+		};
+
+		if (strncmp(de->d_name, "card", 4))
+			continue;
+		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (ioctl(fd, DRM_IOCTL_VERSION, &v) ||
+		    strncmp(name, driver, strlen(driver))) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	closedir(d);
+	return fd;
+}
+
+/* Open vgem's card, loading vgem.ko first if needed; -1 if none. */
+static inline int dmb_open_vgem(void)
+{
+	int fd = dmb_find_drm("vgem");
+
+	if (fd < 0 && system("modprobe vgem >/dev/null 2>&1") == 0) {
+		usleep(200000);
+		fd = dmb_find_drm("vgem");
+	}
+	return fd;
+}
+
+/* PRIME_FD_TO_HANDLE: *handle gets the GEM handle; 0 or an errno. */
+static inline int dmb_vgem_import(int vfd, int fd, uint32_t *handle)
+{
+	struct drm_prime_handle ph = { .fd = fd };
+
+	if (ioctl(vfd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph))
+		return errno;
+	*handle = ph.handle;
+	return 0;
+}
+
+/* GEM_CLOSE; 0 or an errno. */
+static inline int dmb_gem_close(int vfd, uint32_t handle)
+{
+	struct drm_gem_close gc = { .handle = handle };
+
+	return ioctl(vfd, DRM_IOCTL_GEM_CLOSE, &gc) ? errno : 0;
 }
 
 /* ---- leak counters ---- */

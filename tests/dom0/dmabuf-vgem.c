@@ -15,37 +15,6 @@
 
 #define NPAGES 4
 
-/* Open the first /dev/dri/card* whose driver is vgem; -1 if none. */
-static int open_vgem(void)
-{
-	char name[32], path[300];
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	d = opendir("/dev/dri");
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
-
-		if (strncmp(de->d_name, "card", 4))
-			continue;
-		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem")) {
-			closedir(d);
-			return fd;
-		}
-		close(fd);
-	}
-	closedir(d);
-	return -1;
-}
-
 int main(void)
 {
 	struct drm_prime_handle ph = { 0 };
@@ -58,12 +27,7 @@ int main(void)
 
 	if (xt_domu_id() < 0)
 		xt_skip_all("no domU");
-	vfd = open_vgem();
-	if (vfd < 0) {
-		if (system("modprobe vgem >/dev/null 2>&1") == 0)
-			usleep(200000);
-		vfd = open_vgem();
-	}
+	vfd = dmb_open_vgem();
 	if (vfd < 0)
 		xt_skip_all("no vgem DRM device (vgem.ko not in dom0?)");
 	gfd = dmb_open_gntdev();

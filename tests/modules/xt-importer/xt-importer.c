@@ -15,34 +15,24 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/iosys-map.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 
 #include <xen/grant_table.h>
 #include <xen/xen.h>
 #include <xen/interface/grant_table.h>
 #include <asm/xen/hypercall.h>
 
+#include "xt-importer-compat.h"
 #include "xt-importer.h"
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-MODULE_IMPORT_NS("DMA_BUF");
-#else
-MODULE_IMPORT_NS(DMA_BUF);
-#endif
-
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-#define xt_vmap(b, m)	dma_buf_vmap_unlocked(b, m)
-#define xt_vunmap(b, m)	dma_buf_vunmap_unlocked(b, m)
-#else
-#define xt_vmap(b, m)	dma_buf_vmap(b, m)
-#define xt_vunmap(b, m)	dma_buf_vunmap(b, m)
-#endif
+XT_IMPORT_NS_DMA_BUF();
 
 #define XT_MAX_HOLDS	16
 
@@ -53,7 +43,7 @@ struct xt_hold {
 };
 
 struct xt_imp_file {
-	struct mutex lock;
+	struct mutex lock;		/* protects @nr and @holds */
 	unsigned int nr;
 	struct xt_hold holds[XT_MAX_HOLDS];
 };
@@ -121,6 +111,64 @@ static int xt_grant_frame(u32 domid, u32 ref, u64 *addr)
 	return 0;
 }
 
+/*
+ * Copy the page at guest-physical address @pa to (@write false) or from
+ * @buf: what a device sees at DMA address @pa when DMA addresses are
+ * dom0's guest-physical addresses (PVH).  memremap() gives the direct map
+ * for RAM and a cacheable mapping otherwise; a page straddling RAM and
+ * non-RAM, or RAM without a struct page, is refused rather than let
+ * memremap() or ioremap() warn.
+ */
+static int xt_phys_copy(phys_addr_t pa, void *buf, bool write)
+{
+	int ram = region_intersects(pa, PAGE_SIZE, IORESOURCE_SYSTEM_RAM,
+				    IORES_DESC_NONE);
+	void *va;
+
+	if (ram == REGION_MIXED ||
+	    (ram == REGION_INTERSECTS && !pfn_valid(PHYS_PFN(pa))))
+		return -ENXIO;
+	va = memremap(pa, PAGE_SIZE, MEMREMAP_WB);
+	if (!va)
+		return -ENXIO;
+	if (write)
+		memcpy(va, buf, PAGE_SIZE);
+	else
+		memcpy(buf, va, PAGE_SIZE);
+	memunmap(va);
+	return 0;
+}
+
+/*
+ * @peek/@poke of MAP, with the attachment still mapped: read every page
+ * at its DMA address into @peek, then write @poke there (each optional).
+ * @dma holds @n page-aligned DMA addresses.
+ */
+static int xt_peek_poke(const u64 *dma, unsigned int n, u64 peek, u64 poke)
+{
+	void *page = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	unsigned int i;
+	int ret = 0;
+
+	if (!page)
+		return -ENOMEM;
+	for (i = 0; peek && i < n && !ret; i++) {
+		ret = xt_phys_copy(dma[i], page, false);
+		if (!ret && copy_to_user(u64_to_user_ptr(peek) +
+					 (size_t)i * PAGE_SIZE, page, PAGE_SIZE))
+			ret = -EFAULT;
+	}
+	for (i = 0; poke && i < n && !ret; i++) {
+		if (copy_from_user(page, u64_to_user_ptr(poke) +
+				   (size_t)i * PAGE_SIZE, PAGE_SIZE))
+			ret = -EFAULT;
+		else
+			ret = xt_phys_copy(dma[i], page, true);
+	}
+	kfree(page);
+	return ret;
+}
+
 /* MAP and VMAP callers serialize on this (MAP may change the mask). */
 static DEFINE_MUTEX(xt_map_lock);
 
@@ -170,21 +218,28 @@ static long xt_ioc_map_locked(void __user *arg)
 		for (; a < end && n < m.count; a += PAGE_SIZE)
 			dma[n++] = a;
 	}
+	m.flags = 0;
+	/* DMA address = guest-physical address only where dom0 is not PV. */
+	if ((m.peek || m.poke) && !xen_pv_domain()) {
+		ret = xt_peek_poke(dma, n, m.peek, m.poke);
+		m.flags |= XT_IMP_PEEKED;
+	}
 	xt_put_mapped(&h, m.dir);
 	m.count = n;
-
-	m.flags = 0;
+	if (ret)
+		goto out;
 	if (m.refs) {
-		m.flags = XT_IMP_FRAMES;
+		m.flags |= XT_IMP_FRAMES;
 		for (i = 0; i < n; i++)
 			if (xt_grant_frame(m.domid, refs[i], &frames[i])) {
-				m.flags = 0;
+				m.flags &= ~XT_IMP_FRAMES;
 				break;
 			}
 	}
 	if (copy_to_user(u64_to_user_ptr(m.dma), dma, n * sizeof(*dma)) ||
-	    (m.flags && copy_to_user(u64_to_user_ptr(m.frames), frames,
-				     n * sizeof(*frames))) ||
+	    ((m.flags & XT_IMP_FRAMES) &&
+	     copy_to_user(u64_to_user_ptr(m.frames), frames,
+			  n * sizeof(*frames))) ||
 	    copy_to_user(arg, &m, sizeof(m)))
 		ret = -EFAULT;
 out:

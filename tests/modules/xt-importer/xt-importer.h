@@ -27,13 +27,23 @@
  * address Xen reports for it to @frames[i] - an oracle that does not
  * depend on the exporter.  XT_IMP_FRAMES is set in @flags if that
  * worked (PV dom0); Xen refuses device mappings for PVH domains.
+ *
+ * With @peek non-zero (__u8[count * 4096], OUT), while the attachment is
+ * still mapped, read the page at each DMA address, taken as a
+ * guest-physical address of dom0, into @peek; then, with @poke non-zero
+ * (__u8[count * 4096], IN), write @poke there.  Only where DMA addresses
+ * are guest-physical (PVH dom0: Xen's IOMMU maps dom0's p2m 1:1): an
+ * oracle for PVH that does not depend on the exporter's pages.
+ * XT_IMP_PEEKED is set in @flags if it was done; a PV dom0 (DMA address =
+ * machine frame) leaves it clear and touches neither buffer.
  */
 #define XT_IMP_FRAMES	1u
+#define XT_IMP_PEEKED	2u
 struct xt_imp_map {
 	__s32 fd;
 	__u32 dir;
-	__u32 count;		/* IN: entries in @dma, @refs, @frames;
-				 * OUT: pages written to @dma */
+	/* IN: entries in @dma, @refs, @frames; OUT: pages written to @dma */
+	__u32 count;
 	__u32 nents;		/* OUT */
 	__u64 size;		/* OUT */
 	__u64 dma;		/* __u64[count], OUT */
@@ -43,6 +53,8 @@ struct xt_imp_map {
 	__u32 flags;		/* OUT: XT_IMP_* */
 	__u32 mask_bits;	/* IN: DMA mask for this call, 0 = 64 */
 	__u32 pad;
+	__u64 peek;		/* __u8[count * 4096], OUT, optional */
+	__u64 poke;		/* __u8[count * 4096], IN, optional */
 };
 
 /*
