@@ -13,10 +13,13 @@
  *	before dma_buf_export() and destroyed only by the ->release
  *	callback, i.e. when the last reference to the dma-buf file is gone
  *	(every fd closed, every importer detached and put, every mmap of
- *	the fd unmapped).  It never points at the gntdev file or context,
+ *	the fd unmapped).  ->release starts an asynchronous unmap and never
+ *	waits; the buffer is freed when the unmap completes (at once, or
+ *	later if some page is still referenced outside the driver: see
+ *	gdmb_buf_free()).  It never points at the gntdev file or context,
  *	so it outlives both.  Each buffer holds a module reference (the
- *	dma-buf core takes it for the exporter), so the module cannot go
- *	away under a live buffer.
+ *	dma-buf core takes it for the exporter, and a pending unmap takes
+ *	one of its own), so the module cannot go away under a buffer.
  *
  *  struct gdmb_attach - per-attachment state (dma_buf_attachment.priv):
  *	an sg table with one entry per page, DMA-mapped for the importer's
@@ -24,8 +27,8 @@
  *	freed by ->detach; linked on buf->attachments under buf->lock.
  *
  *  struct gdmb_rec - the export record that EXP_WAIT_RELEASED looks up.
- *	Refcounted (kref): one reference belongs to the buffer (dropped by
- *	->release after the grants are unmapped and the pages freed), one
+ *	Refcounted (kref): one reference belongs to the buffer (dropped
+ *	once the grants are unmapped and the pages freed), one
  *	to the context's list while the record is on it, one to each
  *	waiter for the duration of its wait.  Records are linked on
  *	ctx->exports and rec->ctx is set, both under gdmb_track_lock only;
@@ -45,6 +48,8 @@
  *
  * Lock order: dma-buf core locks, then buf->lock, then gdmb_track_lock
  * (a spinlock, innermost, never held across a call that sleeps).
+ * gdmb_stray_lock (PVH parked pages) nests inside nothing and is held
+ * only to move pages on or off its list.
  * gdmb_pv_vma.lock is taken only inside the MMU notifier callback.
  *
  * Mapping strategy (PV and PVH dom0 alike, as blkback does): every slot
@@ -98,7 +103,10 @@
 
 GNTDEV_IMPORT_NS_DMA_BUF();
 
-/* Grant operations are issued in batches of this many slots. */
+/*
+ * Grant operations are issued in batches of this many slots, with a
+ * cond_resched() between batches wherever the caller may sleep.
+ */
 #define GDMB_BATCH	64
 
 #define GDMB_FLAGS_KNOWN	(GNTDEV_DMA_FLAG_WC | GNTDEV_DMA_FLAG_COHERENT)
@@ -124,6 +132,10 @@ struct gdmb_buf {
 	u32 *refs;			/* the grant references */
 	struct page **pages;
 	grant_handle_t *handles;	/* INVALID_GRANT_HANDLE if unmapped */
+	/* Release: the asynchronous unmap (see gdmb_buf_free()). */
+	struct gnttab_unmap_grant_ref *unmap_ops;
+	struct page **unmap_pages;
+	struct gntab_unmap_queue_data unmapq;
 	struct gdmb_rec *rec;
 
 	struct mutex lock;		/* the fields below */
@@ -195,63 +207,11 @@ static unsigned long gdmb_page_kaddr(struct page *page)
 }
 
 /*
- * Unmap every slot of @buf that holds a handle.  Slots are collected in
- * batches, so a partially mapped buffer unmaps exactly what was mapped.
- * Returns the number of slots that could not be unmapped (they keep
- * their handle; their pages must then be leaked, not freed).
- */
-static unsigned int gdmb_unmap_grants(struct gdmb_buf *buf)
-{
-	struct gnttab_unmap_grant_ref *ops;
-	struct page **pages;
-	unsigned int slot[GDMB_BATCH];
-	unsigned int i = 0, n, j, failed = 0;
-
-	ops = kcalloc(GDMB_BATCH, sizeof(*ops), GFP_KERNEL | __GFP_NOFAIL);
-	pages = kcalloc(GDMB_BATCH, sizeof(*pages), GFP_KERNEL | __GFP_NOFAIL);
-
-	while (i < buf->count) {
-		struct gntab_unmap_queue_data q = { };
-
-		for (n = 0; i < buf->count && n < GDMB_BATCH; i++) {
-			if (buf->handles[i] == INVALID_GRANT_HANDLE)
-				continue;
-			gnttab_set_unmap_op(&ops[n],
-					    gdmb_page_kaddr(buf->pages[i]),
-					    GNTMAP_host_map, buf->handles[i]);
-			pages[n] = buf->pages[i];
-			slot[n++] = i;
-		}
-		if (!n)
-			break;
-		q.unmap_ops = ops;
-		q.pages = pages;
-		q.count = n;
-		if (gnttab_unmap_refs_sync(&q)) {
-			/* Hypercall failed: no status is trustworthy. */
-			failed += n;
-			continue;
-		}
-		for (j = 0; j < n; j++) {
-			if (ops[j].status != GNTST_okay) {
-				failed++;
-				continue;
-			}
-			buf->handles[slot[j]] = INVALID_GRANT_HANDLE;
-			gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
-		}
-	}
-	kfree(pages);
-	kfree(ops);
-	return failed;
-}
-
-/*
- * Map all grants of @buf.  On any failure every slot mapped so far is
- * unmapped again and the error is returned: -EAGAIN if a grant was
- * still paged out after the retries gnttab_map_refs() makes, -ENOMEM
- * if the hypercall could not be issued for lack of memory, -EINVAL
- * otherwise (bad ref, bad domid, no access, ...).
+ * Map all grants of @buf.  On failure the slots that did map keep their
+ * handle (gdmb_buf_free() unmaps them) and the error is returned: -EAGAIN
+ * if a grant was still paged out after the retries gnttab_map_refs()
+ * makes, -ENOMEM if the hypercall could not be issued for lack of memory,
+ * -EINVAL otherwise (bad ref, bad domid, no access, ...).
  */
 static int gdmb_map_grants(struct gdmb_buf *buf)
 {
@@ -285,10 +245,9 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
 				      -EAGAIN : -EINVAL;
 			}
 		}
+		cond_resched();
 	}
 	kfree(ops);
-	if (ret)
-		gdmb_unmap_grants(buf);
 	return ret;
 }
 
@@ -305,14 +264,74 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
  * masks (cirrus, for one).  So each slot gets an ordinary page below
  * 4 GiB, scrubbed and handed back to Xen (XENMEM_decrease_reservation)
  * so that its gfn is a hole the grant can be mapped into; on free the
- * gfn is populated again and the page returned to the allocator.  A page
- * Xen cannot repopulate is leaked (and stays counted), never freed.
+ * gfn is populated again and the page returned to the allocator.
+ *
+ * A page whose gfn Xen cannot populate again (out of memory in Xen) must
+ * not go back to the allocator: it is parked on gdmb_stray (linked by
+ * page->lru, under gdmb_stray_lock) and stays counted in the "pages"
+ * counter.  Every later export and every buffer release retries the
+ * parked pages first and frees those Xen populates.  Pages still parked
+ * when the module is unloaded are leaked for good.
  */
-static void gdmb_pvh_free_pages(unsigned int nr, struct page **pages,
-				unsigned int *leaked)
+static LIST_HEAD(gdmb_stray);
+static DEFINE_SPINLOCK(gdmb_stray_lock);
+
+static void gdmb_stray_add(struct page *page)
+{
+	spin_lock(&gdmb_stray_lock);
+	list_add_tail(&page->lru, &gdmb_stray);
+	spin_unlock(&gdmb_stray_lock);
+}
+
+/* Try to give the parked pages back, a batch at a time. */
+static void gdmb_stray_retry(void)
 {
 	xen_pfn_t frames[GDMB_BATCH];
-	unsigned int i, n, j;
+	struct page *batch[GDMB_BATCH];
+	unsigned int n, j;
+	int got;
+
+	if (list_empty_careful(&gdmb_stray))
+		return;
+	for (;;) {
+		spin_lock(&gdmb_stray_lock);
+		for (n = 0; n < GDMB_BATCH && !list_empty(&gdmb_stray); n++) {
+			batch[n] = list_first_entry(&gdmb_stray, struct page,
+						    lru);
+			list_del(&batch[n]->lru);
+		}
+		spin_unlock(&gdmb_stray_lock);
+		if (!n)
+			return;
+		for (j = 0; j < n; j++)
+			frames[j] = page_to_xen_pfn(batch[j]);
+		got = xenmem_reservation_increase(n, frames);
+		if (got < 0)
+			got = 0;
+		for (j = 0; j < got; j++)
+			__free_page(batch[j]);
+		gntdev_stat_add(GNTDEV_STAT_PAGES, -got);
+		if (got < n) {
+			/* Xen is still short: keep the rest for next time. */
+			spin_lock(&gdmb_stray_lock);
+			for (j = got; j < n; j++)
+				list_add(&batch[j]->lru, &gdmb_stray);
+			spin_unlock(&gdmb_stray_lock);
+			return;
+		}
+		cond_resched();
+	}
+}
+
+/*
+ * Populate the gfns of @nr released @pages again and free them.  Those
+ * Xen cannot populate are parked (see above); returns how many were
+ * freed.
+ */
+static unsigned int gdmb_pvh_free_pages(unsigned int nr, struct page **pages)
+{
+	xen_pfn_t frames[GDMB_BATCH];
+	unsigned int i, n, j, freed = 0;
 	int got;
 
 	for (i = 0; i < nr; i += n) {
@@ -322,18 +341,27 @@ static void gdmb_pvh_free_pages(unsigned int nr, struct page **pages,
 		got = xenmem_reservation_increase(n, frames);
 		if (got < 0)
 			got = 0;
-		for (j = 0; j < n; j++)
-			if (j < got)
+		for (j = 0; j < n; j++) {
+			if (j < got) {
 				__free_page(pages[i + j]);
-			else
-				(*leaked)++;
+				freed++;
+			} else {
+				gdmb_stray_add(pages[i + j]);
+			}
+		}
+		cond_resched();
 	}
+	return freed;
 }
 
+/*
+ * On failure nothing stays allocated except pages that had to be
+ * parked; those are added to the "pages" counter here.
+ */
 static int gdmb_pvh_alloc_pages(unsigned int nr, struct page **pages)
 {
 	xen_pfn_t frames[GDMB_BATCH];
-	unsigned int i, n, j, leaked = 0;
+	unsigned int i, n, j, parked = 0;
 	int got;
 
 	for (i = 0; i < nr; i += n) {
@@ -350,21 +378,23 @@ static int gdmb_pvh_alloc_pages(unsigned int nr, struct page **pages)
 		if (got != n) {
 			/* Populate what was released, free this batch. */
 			if (got > 0)
-				gdmb_pvh_free_pages(got, &pages[i], &leaked);
+				parked += got -
+					  gdmb_pvh_free_pages(got, &pages[i]);
 			while (j-- > max(got, 0))
 				__free_page(pages[i + j]);
-			gdmb_pvh_free_pages(i, pages, &leaked);
-			if (leaked)
-				gntdev_stat_add(GNTDEV_STAT_PAGES, leaked);
+			parked += i - gdmb_pvh_free_pages(i, pages);
+			if (parked)
+				gntdev_stat_add(GNTDEV_STAT_PAGES, parked);
 			return -ENOMEM;
 		}
+		cond_resched();
 	}
 	return 0;
 }
 
 static int gdmb_alloc_pages(unsigned int nr, struct page **pages)
 {
-	unsigned int leaked = 0;
+	unsigned int parked;
 	int ret;
 
 	if (xen_pv_domain())
@@ -375,55 +405,125 @@ static int gdmb_alloc_pages(unsigned int nr, struct page **pages)
 	ret = gnttab_pages_set_private(nr, pages);
 	if (ret) {
 		gnttab_pages_clear_private(nr, pages);
-		gdmb_pvh_free_pages(nr, pages, &leaked);
-		if (leaked)
-			gntdev_stat_add(GNTDEV_STAT_PAGES, leaked);
+		parked = nr - gdmb_pvh_free_pages(nr, pages);
+		if (parked)
+			gntdev_stat_add(GNTDEV_STAT_PAGES, parked);
 	}
 	return ret;
 }
 
-/* Returns the number of pages that had to be leaked. */
+/* Returns the number of pages parked instead of freed (PVH only). */
 static unsigned int gdmb_free_pages(unsigned int nr, struct page **pages)
 {
-	unsigned int leaked = 0;
-
 	if (xen_pv_domain()) {
 		gnttab_free_pages(nr, pages);
 		return 0;
 	}
 	gnttab_pages_clear_private(nr, pages);
-	gdmb_pvh_free_pages(nr, pages, &leaked);
-	return leaked;
+	return nr - gdmb_pvh_free_pages(nr, pages);
 }
 
-static void gdmb_buf_free(struct gdmb_buf *buf)
+/*
+ * The second half of gdmb_buf_free(), once no grant of @buf is mapped
+ * any more (@failed == 0) or the unmap failed for @failed slots.  Order
+ * matters: the pages go back and the counters drop before the release
+ * record is marked, so EXP_WAIT_RELEASED answers 0 only when everything
+ * is returned.
+ */
+static void gdmb_buf_finish(struct gdmb_buf *buf, unsigned int failed)
 {
-	if (buf->pages && buf->handles) {
-		if (gdmb_unmap_grants(buf)) {
-			/*
-			 * Xen still maps some slot: giving those pages back
-			 * would hand a foreign frame to the allocator.  Leak
-			 * them all (the handles array too) rather than risk it.
-			 */
-			WARN_ONCE(1, "xen-gntdev: dma-buf grants left mapped\n");
-			goto out;
-		}
+	if (failed) {
+		/*
+		 * Xen still maps some slot: giving those pages back would
+		 * hand a foreign frame to the allocator.  Leak them all (the
+		 * handles array too) rather than risk it.
+		 */
+		WARN_ONCE(1, "xen-gntdev: dma-buf grants left mapped\n");
+		goto out;
 	}
 	if (buf->pages && buf->pages[0]) {
-		unsigned int leaked = gdmb_free_pages(buf->count, buf->pages);
+		unsigned int parked = gdmb_free_pages(buf->count, buf->pages);
 
-		gntdev_stat_add(GNTDEV_STAT_PAGES, -(long)(buf->count - leaked));
+		gntdev_stat_add(GNTDEV_STAT_PAGES,
+				-(long)(buf->count - parked));
 	}
 	kvfree(buf->handles);
 	kvfree(buf->pages);
 	kvfree(buf->refs);
 out:
+	kvfree(buf->unmap_ops);
+	kvfree(buf->unmap_pages);
 	if (buf->rec) {
 		gdmb_rec_release(buf->rec);
 		gdmb_rec_put(buf->rec);
 	}
 	mutex_destroy(&buf->lock);
 	kfree(buf);
+	if (!xen_pv_domain())
+		gdmb_stray_retry();
+}
+
+/*
+ * Done callback of the asynchronous unmap: runs in the releasing task
+ * when no page was busy, else from the grant-table delayed work once the
+ * last outside page reference is gone.  @q lives in @buf, which is
+ * freed here; the grant-table code does not touch @q after this call.
+ * Drops the module reference gdmb_buf_free() took as its very last
+ * action, so only this function's return remains to run in module text
+ * once rmmod may proceed.
+ */
+static void gdmb_unmap_done(int result, struct gntab_unmap_queue_data *q)
+{
+	struct gdmb_buf *buf = q->data;
+	unsigned int j, failed = 0;
+
+	for (j = 0; j < q->count; j++) {
+		if (result || q->unmap_ops[j].status != GNTST_okay) {
+			failed++;
+			continue;
+		}
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
+	}
+	gdmb_buf_finish(buf, failed);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * Free @buf: unmap its grants, give its pages back, mark its release
+ * record.  Never waits for page references held outside the driver (a
+ * page of a PVH mmap spliced into a pipe, a get_user_pages() user, ...):
+ * the unmap is queued with gnttab_unmap_refs_async(), which retries from
+ * a delayed work until every page is idle and then calls
+ * gdmb_unmap_done().  Until then the buffer holds a module reference, so
+ * xen-gntdev cannot be unloaded (rmmod: EBUSY) while an unmap is pending.
+ */
+static void gdmb_buf_free(struct gdmb_buf *buf)
+{
+	struct gntab_unmap_queue_data *q = &buf->unmapq;
+	unsigned int i, n = 0;
+
+	if (buf->pages && buf->handles && buf->unmap_ops && buf->unmap_pages) {
+		for (i = 0; i < buf->count; i++) {
+			if (buf->handles[i] == INVALID_GRANT_HANDLE)
+				continue;
+			gnttab_set_unmap_op(&buf->unmap_ops[n],
+					    gdmb_page_kaddr(buf->pages[i]),
+					    GNTMAP_host_map, buf->handles[i]);
+			buf->unmap_pages[n++] = buf->pages[i];
+		}
+	}
+	if (!n) {
+		gdmb_buf_finish(buf, 0);
+		return;
+	}
+	q->data = buf;
+	q->done = gdmb_unmap_done;
+	q->unmap_ops = buf->unmap_ops;
+	q->kunmap_ops = NULL;
+	q->pages = buf->unmap_pages;
+	q->count = n;
+	__module_get(THIS_MODULE);
+	gnttab_unmap_refs_async(q);
 }
 
 /* Takes ownership of @refs (a kvmalloc()ed array of @count refs). */
@@ -455,7 +555,11 @@ static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
 
 	buf->pages = kvcalloc(count, sizeof(*buf->pages), GFP_KERNEL);
 	buf->handles = kvcalloc(count, sizeof(*buf->handles), GFP_KERNEL);
-	if (!buf->pages || !buf->handles)
+	buf->unmap_ops = kvcalloc(count, sizeof(*buf->unmap_ops), GFP_KERNEL);
+	buf->unmap_pages = kvcalloc(count, sizeof(*buf->unmap_pages),
+				    GFP_KERNEL);
+	if (!buf->pages || !buf->handles || !buf->unmap_ops ||
+	    !buf->unmap_pages)
 		goto err;
 	for (i = 0; i < count; i++)
 		buf->handles[i] = INVALID_GRANT_HANDLE;
@@ -701,6 +805,7 @@ static void gdmb_pv_vunmap_grants(struct gdmb_buf *buf)
 			else
 				WARN_ONCE(1, "xen-gntdev: vmap alias unmap failed\n");
 		}
+		cond_resched();
 	}
 	kfree(op);
 }
@@ -751,6 +856,7 @@ static int gdmb_pv_vmap(struct gdmb_buf *buf)
 		}
 		if (ret)
 			break;
+		cond_resched();
 	}
 	if (ret) {
 		gdmb_pv_vunmap_grants(buf);
@@ -863,6 +969,24 @@ struct gdmb_pv_vma {
 	u64 pte_maddr[];		/* 0 once cleared */
 };
 
+/*
+ * mmu_update clears an entry but flushes no TLB, and the core MM, which
+ * finds the entries already empty, flushes none either: without this,
+ * another vCPU running the mm could keep using a cleared entry after a
+ * partial munmap() or an mremap().  flush_tlb_mm_range() is not exported
+ * to modules, so ask Xen directly to flush the (non-global) TLB entries
+ * of every vCPU of dom0; the cost is one hypercall per notifier call
+ * that cleared anything, which only munmap, mremap and exit of a PV
+ * mapping of a buffer pay.  Safe in a non-blockable notifier: one
+ * hypercall, no sleeping.
+ */
+static void gdmb_pv_flush_tlb(void)
+{
+	struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_ALL };
+
+	WARN_ON_ONCE(HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF));
+}
+
 static bool gdmb_pv_invalidate(struct mmu_interval_notifier *mn,
 			       const struct mmu_notifier_range *range,
 			       unsigned long cur_seq)
@@ -872,6 +996,7 @@ static bool gdmb_pv_invalidate(struct mmu_interval_notifier *mn,
 	unsigned long first, last, i;
 	struct mmu_update req[16];
 	unsigned int n = 0;
+	bool cleared = false;
 
 	/* Only hypercalls and a spinlock below: non-blockable is fine. */
 	spin_lock(&pv->lock);
@@ -885,6 +1010,7 @@ static bool gdmb_pv_invalidate(struct mmu_interval_notifier *mn,
 		req[n].ptr = pv->pte_maddr[i] | MMU_NORMAL_PT_UPDATE;
 		req[n].val = 0;
 		pv->pte_maddr[i] = 0;
+		cleared = true;
 		if (++n == ARRAY_SIZE(req)) {
 			WARN_ON_ONCE(HYPERVISOR_mmu_update(req, n, NULL,
 							   DOMID_SELF));
@@ -893,6 +1019,8 @@ static bool gdmb_pv_invalidate(struct mmu_interval_notifier *mn,
 	}
 	if (n)
 		WARN_ON_ONCE(HYPERVISOR_mmu_update(req, n, NULL, DOMID_SELF));
+	if (cleared)
+		gdmb_pv_flush_tlb();
 	spin_unlock(&pv->lock);
 	return true;
 }
@@ -1069,6 +1197,8 @@ static long gdmb_export(struct gntdev_dmabuf_ctx *ctx, u32 flags, u32 count,
 	/* Contiguous DMA backing (WC/COHERENT) is not implemented yet. */
 	if (flags)
 		return -EOPNOTSUPP;
+	if (!xen_pv_domain())
+		gdmb_stray_retry();
 
 	refs = kvmalloc_array(count, sizeof(*refs), GFP_KERNEL);
 	if (!refs)

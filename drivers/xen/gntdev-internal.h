@@ -28,7 +28,18 @@
  *   Each slot records the handle of each hypervisor mapping it holds (a
  *   user-PTE mapping and a kernel mapping in a PV domain, one mapping in
  *   an auto-translated one), so that exactly the successful mappings are
- *   ever unmapped (XSA-361).
+ *   ever unmapped (XSA-361).  A slot is recorded as mapped only when the
+ *   hypervisor reported GNTST_okay and a valid handle for it.
+ *
+ *   MAP_GRANT_REF: gntdev_range_create() returns the range with two
+ *   references, the list's and the caller's; the caller drops its own
+ *   when done with the range (a concurrent UNMAP_GRANT_REF may drop the
+ *   list's at any time once gf->lock is released).
+ *
+ *   @mm is the address space of the one VMA mmap() created (set at
+ *   mmap(), compared only, never dereferenced).  A VMA copied into
+ *   another mm (fork() after MADV_DOFORK) gets no reference and no
+ *   mapping: ->open marks it VM_WIPEONFORK before dup_mmap copies PTEs.
  */
 #ifndef _XEN_GNTDEV_INTERNAL_H
 #define _XEN_GNTDEV_INTERNAL_H
@@ -70,6 +81,7 @@ struct gntdev_slot {
 	u64 pte_maddr;			/* PV: machine address of the user PTE */
 	grant_handle_t uhandle;		/* user (PV) or only (PVH) mapping */
 	grant_handle_t khandle;		/* PV kernel mapping of @pages[i] */
+	bool leaked;			/* PV: user unmap refused, page kept */
 };
 
 struct gntdev_range {
@@ -84,10 +96,15 @@ struct gntdev_range {
 	bool readonly;
 	bool notifier_live;		/* PV: @notifier is registered */
 	unsigned long vm_start;		/* user address of slot 0 */
+	struct mm_struct *mm;		/* mm of the mmap()ed VMA, compare only */
 	struct mmu_interval_notifier notifier;
 	struct page **pages;		/* @count backing pages, or NULL */
 	struct gntdev_slot *slots;
 	struct gntdev_notify notify;
+
+	/* Scratch for mapping, preallocated with the range. */
+	struct gnttab_map_grant_ref *map_ops;
+	struct gnttab_map_grant_ref *kmap_ops;	/* PV only */
 
 	/* Scratch for unmapping, preallocated: the notifier cannot allocate. */
 	struct gnttab_unmap_grant_ref *unmap_ops;

@@ -80,12 +80,14 @@ static long gntdev_ioctl_map(struct gntdev_file *gf,
 			     struct ioctl_gntdev_map_grant_ref __user *u)
 {
 	struct gntdev_range *range;
+	long ret = 0;
 	u32 count;
 	u64 index;
 	bool listed;
 
 	if (get_user(count, &u->count))
 		return -EFAULT;
+	/* Two references: the list's and ours (UNMAP may drop the list's). */
 	range = gntdev_range_create(gf, u->refs, count);
 	if (IS_ERR(range))
 		return PTR_ERR(range);
@@ -97,9 +99,10 @@ static long gntdev_ioctl_map(struct gntdev_file *gf,
 		mutex_unlock(&gf->lock);
 		if (listed)
 			gntdev_range_put(range);
-		return -EFAULT;
+		ret = -EFAULT;
 	}
-	return 0;
+	gntdev_range_put(range);
+	return ret;
 }
 
 static long gntdev_ioctl_unmap(struct gntdev_file *gf,

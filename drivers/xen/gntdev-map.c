@@ -4,7 +4,8 @@
  * the hypercall batches that map and unmap their grants.
  *
  * Lifetime (see gntdev-internal.h): a range is created by MAP_GRANT_REF
- * with one reference, owned by the file's list.  gntdev_range_get()/put()
+ * with two references, one owned by the file's list and one by the
+ * caller, who drops it when done.  gntdev_range_get()/put()
  * add and drop references; the last put unmaps whatever is still mapped,
  * fires the unmap notification and frees everything.  The mapping state
  * (backing pages, per-slot handles, unmap scratch) is allocated by
@@ -35,6 +36,9 @@
 
 /* Highest page offset a range may end at: index must fit in an loff_t. */
 #define GNTDEV_PGOFF_MAX	((unsigned long)(LLONG_MAX >> PAGE_SHIFT))
+
+/* Most grant operations one map or unmap hypercall batch carries. */
+#define GNTDEV_BATCH		512u
 
 struct gntdev_range *gntdev_range_create(struct gntdev_file *gf,
 					 const struct ioctl_gntdev_grant_ref __user *refs,
@@ -78,7 +82,8 @@ struct gntdev_range *gntdev_range_create(struct gntdev_file *gf,
 	if (err)
 		goto err_free;
 
-	refcount_set(&range->users, 1);
+	/* The list's reference and the caller's. */
+	refcount_set(&range->users, 2);
 	INIT_LIST_HEAD(&range->node);
 	mutex_init(&range->lock);
 	range->count = count;
@@ -202,14 +207,19 @@ int gntdev_range_prepare(struct gntdev_range *range)
 
 	range->pages = kvcalloc(n, sizeof(*range->pages), GFP_KERNEL);
 	range->slots = kvcalloc(n, sizeof(*range->slots), GFP_KERNEL);
+	range->map_ops = kvcalloc(n, sizeof(*range->map_ops), GFP_KERNEL);
 	range->unmap_ops = kvcalloc(n, sizeof(*range->unmap_ops), GFP_KERNEL);
 	range->unmap_pages = kvcalloc(n, sizeof(*range->unmap_pages),
 				      GFP_KERNEL);
-	if (xen_pv_domain())
+	if (xen_pv_domain()) {
+		range->kmap_ops = kvcalloc(n, sizeof(*range->kmap_ops),
+					   GFP_KERNEL);
 		range->kunmap_ops = kvcalloc(n, sizeof(*range->kunmap_ops),
 					     GFP_KERNEL);
-	if (!range->pages || !range->slots || !range->unmap_ops ||
-	    !range->unmap_pages || (xen_pv_domain() && !range->kunmap_ops))
+	}
+	if (!range->pages || !range->slots || !range->map_ops ||
+	    !range->unmap_ops || !range->unmap_pages ||
+	    (xen_pv_domain() && (!range->kmap_ops || !range->kunmap_ops)))
 		goto err;
 
 	for (i = 0; i < n; i++) {
@@ -253,11 +263,15 @@ void gntdev_range_unprepare(struct gntdev_range *range)
 	}
 	kvfree(range->pages);
 	kvfree(range->slots);
+	kvfree(range->map_ops);
+	kvfree(range->kmap_ops);
 	kvfree(range->unmap_ops);
 	kvfree(range->kunmap_ops);
 	kvfree(range->unmap_pages);
 	range->pages = NULL;
 	range->slots = NULL;
+	range->map_ops = NULL;
+	range->kmap_ops = NULL;
 	range->unmap_ops = NULL;
 	range->kunmap_ops = NULL;
 	range->unmap_pages = NULL;
@@ -273,18 +287,41 @@ static int gntdev_status_errno(s16 status)
 	return status == GNTST_eagain ? -EAGAIN : -EINVAL;
 }
 
+/* Not mapped until the hypervisor says so (XSA-361). */
+static void gntdev_map_op_preset(struct gnttab_map_grant_ref *op)
+{
+	op->status = GNTST_general_error;
+	op->handle = INVALID_GRANT_HANDLE;
+}
+
+/* Record in @handle the mapping @op made; 0, or why there is none. */
+static int gntdev_map_op_result(const struct gnttab_map_grant_ref *op,
+				grant_handle_t *handle)
+{
+	if (op->status != GNTST_okay)
+		return gntdev_status_errno(op->status);
+	if (op->handle == INVALID_GRANT_HANDLE)
+		return -EINVAL;
+	*handle = op->handle;
+	return 0;
+}
+
 /*
  * Caller holds range->lock; the range is prepared and, in a PV domain,
- * every slot's pte_maddr is filled in.  Maps every grant; on failure some
- * slots may be mapped and the caller unmaps them.
+ * every slot's pte_maddr is filled in.  Maps every grant, in batches of
+ * GNTDEV_BATCH; on failure some slots may be mapped and the caller
+ * unmaps them.  A slot counts as mapped only if the hypervisor wrote
+ * GNTST_okay and a valid handle into its operation: a batch whose
+ * hypercall failed outright leaves the presets in place.
  */
 int gntdev_range_map(struct gntdev_range *range)
 {
-	struct gnttab_map_grant_ref *ops, *kops = NULL;
-	unsigned int i, n = range->count;
+	struct gnttab_map_grant_ref *ops = range->map_ops;
+	struct gnttab_map_grant_ref *kops = range->kmap_ops;
+	unsigned int i, b, c, n = range->count;
 	u32 flags = GNTMAP_host_map;
 	long mapped = 0;
-	int err = 0, ret;
+	int err = 0, ret = 0, e;
 
 	if (range->readonly)
 		flags |= GNTMAP_readonly;
@@ -292,17 +329,6 @@ int gntdev_range_map(struct gntdev_range *range)
 	for (i = 0; i < n; i++)
 		if (gntdev_slot_mapped(&range->slots[i]))
 			return -EBUSY;
-
-	ops = kvcalloc(n, sizeof(*ops), GFP_KERNEL);
-	if (!ops)
-		return -ENOMEM;
-	if (xen_pv_domain()) {
-		kops = kvcalloc(n, sizeof(*kops), GFP_KERNEL);
-		if (!kops) {
-			kvfree(ops);
-			return -ENOMEM;
-		}
-	}
 
 	for (i = 0; i < n; i++) {
 		const struct ioctl_gntdev_grant_ref *g = &range->grants[i];
@@ -319,57 +345,78 @@ int gntdev_range_map(struct gntdev_range *range)
 					  uflags, g->ref, g->domid);
 			gnttab_set_map_op(&kops[i], kaddr, flags, g->ref,
 					  g->domid);
+			gntdev_map_op_preset(&kops[i]);
 		} else {
 			gnttab_set_map_op(&ops[i], kaddr, flags, g->ref,
 					  g->domid);
 		}
+		gntdev_map_op_preset(&ops[i]);
 	}
 
-	ret = gnttab_map_refs(ops, kops, range->pages, n);
+	for (b = 0; b < n; b += c) {
+		c = min(n - b, GNTDEV_BATCH);
+		if (b)
+			cond_resched();
+		ret = gnttab_map_refs(ops + b, kops ? kops + b : NULL,
+				      range->pages + b, c);
+		if (ret)
+			break;
+	}
 
 	for (i = 0; i < n; i++) {
 		struct gntdev_slot *slot = &range->slots[i];
 
-		if (ops[i].status == GNTST_okay) {
-			slot->uhandle = ops[i].handle;
+		e = gntdev_map_op_result(&ops[i], &slot->uhandle);
+		if (!e)
 			mapped++;
-		} else if (!err) {
-			err = gntdev_status_errno(ops[i].status);
-		}
+		else if (!err)
+			err = e;
 		if (!kops)
 			continue;
-		if (kops[i].status == GNTST_okay) {
-			slot->khandle = kops[i].handle;
+		e = gntdev_map_op_result(&kops[i], &slot->khandle);
+		if (!e)
 			mapped++;
-		} else if (!err) {
-			err = gntdev_status_errno(kops[i].status);
-		}
+		else if (!err)
+			err = e;
 	}
 	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, mapped);
 	if (!err && ret)
 		err = ret < 0 ? ret : -EINVAL;
 	if (err)
 		pr_debug("map of %u grants failed: %d\n", n, err);
-
-	kvfree(kops);
-	kvfree(ops);
 	return err;
 }
 
-/* Unmap one lone mapping (the other half of the slot failed to map). */
-static void gntdev_unmap_single(u64 addr, u32 flags, grant_handle_t *handle)
+/*
+ * Unmap one lone mapping (the other half of the slot failed to map).
+ * False if the hypervisor refused: the mapping and its handle stay.
+ */
+static bool gntdev_unmap_single(u64 addr, u32 flags, grant_handle_t *handle)
 {
 	struct gnttab_unmap_grant_ref op;
 
 	gnttab_set_unmap_op(&op, addr, flags, *handle);
+	op.status = GNTST_general_error;
 	if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1) ||
 	    op.status != GNTST_okay) {
 		pr_warn_ratelimited("xen-gntdev: unmap failed (%d)\n",
 				    op.status);
-		return;
+		return false;
 	}
 	*handle = INVALID_GRANT_HANDLE;
 	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -1);
+	return true;
+}
+
+/*
+ * PV: the hypervisor kept the grant in the user PTE of @slot.  The core
+ * MM is about to zap that PTE; it must not find (and free) the backing
+ * page, which the hypervisor still maps: leak the grant and the page.
+ */
+static void gntdev_slot_leak(struct gntdev_slot *slot)
+{
+	WRITE_ONCE(slot->leaked, true);
+	pr_warn_ratelimited("xen-gntdev: grant unmap refused, page leaked\n");
 }
 
 /*
@@ -382,7 +429,7 @@ void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
 			unsigned int nr, bool wait)
 {
 	bool pv = xen_pv_domain();
-	unsigned int i, k, n = 0;
+	unsigned int i, k, b, c, n = 0;
 	long unmapped = 0;
 	int ret;
 
@@ -399,11 +446,12 @@ void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
 		bool kern = slot->khandle != INVALID_GRANT_HANDLE;
 
 		if (pv && u && !kern) {
-			gntdev_unmap_single(slot->pte_maddr,
-					    GNTMAP_host_map |
-					    GNTMAP_application_map |
-					    GNTMAP_contains_pte,
-					    &slot->uhandle);
+			if (!gntdev_unmap_single(slot->pte_maddr,
+						 GNTMAP_host_map |
+						 GNTMAP_application_map |
+						 GNTMAP_contains_pte,
+						 &slot->uhandle))
+				gntdev_slot_leak(slot);
 			continue;
 		}
 		if (pv && kern && !u) {
@@ -435,20 +483,27 @@ void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
 	if (!n)
 		return;
 
-	if (wait) {
-		range->unmap_queue.unmap_ops = range->unmap_ops;
-		range->unmap_queue.kunmap_ops = pv ? range->kunmap_ops : NULL;
-		range->unmap_queue.pages = range->unmap_pages;
-		range->unmap_queue.count = n;
-		ret = gnttab_unmap_refs_sync(&range->unmap_queue);
-	} else {
-		ret = gnttab_unmap_refs(range->unmap_ops,
-					pv ? range->kunmap_ops : NULL,
-					range->unmap_pages, n);
+	/* Callers hold only range->lock (a mutex): they may sleep. */
+	for (b = 0; b < n; b += c) {
+		c = min(n - b, GNTDEV_BATCH);
+		if (b)
+			cond_resched();
+		if (wait) {
+			range->unmap_queue.unmap_ops = range->unmap_ops + b;
+			range->unmap_queue.kunmap_ops =
+				pv ? range->kunmap_ops + b : NULL;
+			range->unmap_queue.pages = range->unmap_pages + b;
+			range->unmap_queue.count = c;
+			ret = gnttab_unmap_refs_sync(&range->unmap_queue);
+		} else {
+			ret = gnttab_unmap_refs(range->unmap_ops + b,
+						pv ? range->kunmap_ops + b : NULL,
+						range->unmap_pages + b, c);
+		}
+		if (ret)
+			pr_warn_ratelimited("xen-gntdev: unmap batch failed (%d)\n",
+					    ret);
 	}
-	if (ret)
-		pr_warn_ratelimited("xen-gntdev: unmap batch failed (%d)\n",
-				    ret);
 
 	/* Same walk again: batch entry k belongs to the k-th batched slot. */
 	k = 0;
@@ -461,6 +516,8 @@ void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
 		if (range->unmap_ops[k].status == GNTST_okay) {
 			slot->uhandle = INVALID_GRANT_HANDLE;
 			unmapped++;
+		} else if (pv) {
+			gntdev_slot_leak(slot);
 		}
 		if (pv && range->kunmap_ops[k].status == GNTST_okay) {
 			slot->khandle = INVALID_GRANT_HANDLE;

@@ -9,7 +9,13 @@
  * failed mmap() leaves it mmap()able again).  Each VMA showing part of a
  * range holds a reference on it: mmap() hands its reference to the VMA,
  * ->open (VMA split, VMA copy by mremap) takes one more, ->close drops
- * one.  VM_DONTCOPY keeps mappings out of fork() children.
+ * one.  VM_DONTCOPY keeps mappings out of fork() children.  If
+ * MADV_DOFORK cleared it, ->open sees the copy land in another mm (only
+ * dup_mmap() does that) and makes it an empty VMA of no range with
+ * VM_WIPEONFORK, which dup_mmap() checks after ->open and before
+ * copy_page_range(): the child gets no PTEs (touching them is SIGBUS)
+ * and holds no reference.  Copying the PV grant PTEs would fail in the
+ * hypervisor and leak a page reference.
  *
  * Auto-translated dom0 (PVH): the grants are mapped at the backing
  * pages' guest-physical addresses and the pages are inserted into the
@@ -23,7 +29,9 @@
  * notifier over the original VMA unmaps each slot before the core MM
  * zaps its PTE - munmap() of any part, mremap() away, exit - so every
  * split piece is handled slot by slot.  The notifier lives from mmap()
- * until the range is freed.
+ * until the range is freed.  A slot whose user-PTE unmap the hypervisor
+ * refused is marked leaked; ->find_special_page then reports no page
+ * for it, so the zap that follows neither unmaps nor frees the page.
  */
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -38,8 +46,15 @@ static void gntdev_vma_open(struct vm_area_struct *vma)
 {
 	struct gntdev_range *range = vma->vm_private_data;
 
-	if (range)
-		gntdev_range_get(range);
+	if (!range)
+		return;
+	if (vma->vm_mm != range->mm) {
+		/* fork() after MADV_DOFORK: the child gets nothing. */
+		vma->vm_private_data = NULL;
+		gntdev_vma_set_flags(vma, VM_WIPEONFORK);
+		return;
+	}
+	gntdev_range_get(range);
 }
 
 static void gntdev_vma_close(struct vm_area_struct *vma)
@@ -62,7 +77,7 @@ static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 		return NULL;
 	idx = vma->vm_pgoff - range->pgoff +
 	      ((addr - vma->vm_start) >> PAGE_SHIFT);
-	if (idx >= range->count)
+	if (idx >= range->count || READ_ONCE(range->slots[idx].leaked))
 		return NULL;
 	return range->pages[idx];
 }
@@ -144,6 +159,7 @@ int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
 	range->mmapped = true;
 	range->readonly = !(vma->vm_flags & VM_WRITE);
 	range->vm_start = vma->vm_start;
+	range->mm = vma->vm_mm;
 
 	gntdev_vma_set_flags(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY |
 			     VM_MIXEDMAP);

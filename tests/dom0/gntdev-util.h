@@ -62,6 +62,20 @@ static inline void gt_require_ours(void)
 		xt_skip_all("xen-gntdev stats missing: not our module");
 }
 
+/* True if dom0 is a PV guest (/sys/hypervisor/guest_type reads "PV"). */
+static inline bool gt_dom0_is_pv(void)
+{
+	char type[16] = "";
+	int fd = open("/sys/hypervisor/guest_type", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, type, sizeof(type) - 1);
+	close(fd);
+	return n >= 2 && !strncmp(type, "PV", 2) && (n == 2 || type[2] == '\n');
+}
+
 static inline int gt_open(void)
 {
 	int fd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);

@@ -82,6 +82,8 @@ pvh)
 *) echo "boot.sh: dom0 type must be pv or pvh" >&2; exit 2 ;;
 esac
 
+# dom0 boots with nokaslr so that an address in a crash dump can be looked
+# up in the kernel's System.map (linux-image-*-dbg) as it is.
 QMP=$RUN/qmp.sock
 rm -f "$QMP" "$RUN/qemu.pid"
 # shellcheck disable=SC2086
@@ -91,7 +93,7 @@ qemu-system-x86_64 -accel tcg -cpu "$CPU" "${MACHINE[@]}" -m 2048 -smp 2 \
 	-serial chardev:ser0 -qmp "unix:$QMP,server=on,wait=off" \
 	-pidfile "$RUN/qemu.pid" \
 	-kernel "$RUN/xen" -append "$XEN_ARGS" \
-	-initrd "$RUN/vmlinux console=hvc0 earlyprintk=xen quiet,$RUN/dom0.cpio" \
+	-initrd "$RUN/vmlinux console=hvc0 earlyprintk=xen quiet nokaslr,$RUN/dom0.cpio" \
 	> "$RUN/qemu.out" 2>&1 &
 QPID=$!
 
