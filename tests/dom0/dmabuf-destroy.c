@@ -106,8 +106,7 @@ int main(void)
 	xt_ok(dmb_wait(gfd, 77, 0) == ENOENT, "no export yet: ENOENT");
 
 	/* ---- positive ---- */
-	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
-		xt_fatal("export failed: %m");
+	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);
 	if (!XT_CHECK(mem != MAP_FAILED, "mmap of the buffer"))

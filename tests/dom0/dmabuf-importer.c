@@ -90,8 +90,7 @@ int main(void)
 		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
 	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
 		xt_fatal("no grants from the domU");
-	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
-		xt_fatal("export failed: %m");
+	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 
 	/* ---- negative ---- */
 	xt_ok(imp_vmap(fd, 0, NPAGES * DMB_PAGE - 1, buf, 2) == EINVAL,
@@ -198,8 +197,7 @@ int main(void)
 
 	/* ---- WAIT returns 0 when the importer lets go ---- */
 	gfd = dmb_open_gntdev();
-	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
-		xt_fatal("export failed: %m");
+	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 	xt_ok(ioctl(imp_fd, XT_IMP_IOC_HOLD, &fd) == 0, "importer holds again");
 	close(fd);
 	xt_ok(dmb_wait(gfd, fd, 200) == ETIMEDOUT, "held: WAIT times out");

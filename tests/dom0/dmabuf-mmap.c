@@ -56,16 +56,8 @@ int main(void)
 	int gfd, fd, err;
 	uint8_t *mem;
 
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	gfd = dmb_open_gntdev();
-	base = dmb_stats();
-	if (dmb_wait(gfd, 0, 0) == ENOTTY)
-		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
-	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
-		xt_fatal("export failed: %m");
+	gfd = dmb_begin(&peer, NPAGES, refs, &base);
+	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 
 	/* ---- negative ---- */
 	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE,

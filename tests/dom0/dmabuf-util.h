@@ -265,4 +265,37 @@ static inline bool dmb_peer_ok(struct xt_peer *p, const char *req)
 	return ok;
 }
 
+/*
+ * The common start of a dma-buf test: skip without a domU or without
+ * dma-buf export, open /dev/xen/gntdev, snapshot the leak counters into
+ * *@base, and get @npages grants from the domU peer "grant-pages" into
+ * @refs.  Returns the gntdev fd.
+ */
+static inline int dmb_begin(struct xt_peer *peer, unsigned int npages,
+			    uint32_t *refs, struct dmb_stats *base)
+{
+	int gfd;
+
+	if (xt_domu_id() < 0)
+		xt_skip_all("no domU");
+	gfd = dmb_open_gntdev();
+	*base = dmb_stats();
+	if (dmb_wait(gfd, 0, 0) == ENOTTY)
+		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
+	if (xt_grant_peer(peer, npages, "", refs, NULL))
+		xt_fatal("no grants from the domU");
+	return gfd;
+}
+
+/* Export all @npages grants of the peer; the dma-buf fd, or fatal. */
+static inline int dmb_export_all(int gfd, const struct xt_peer *peer,
+				 unsigned int npages, const uint32_t *refs)
+{
+	int fd;
+
+	if (dmb_export(gfd, 0, peer->domid, npages, refs, &fd))
+		xt_fatal("export failed: %m");
+	return fd;
+}
+
 #endif

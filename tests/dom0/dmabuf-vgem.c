@@ -36,8 +36,7 @@ int main(void)
 		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
 	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
 		xt_fatal("no grants from the domU");
-	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
-		xt_fatal("export failed: %m");
+	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 
 	/* ---- negative ---- */
 	ph.fd = gfd;	/* not a dma-buf */

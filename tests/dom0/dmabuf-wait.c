@@ -50,14 +50,7 @@ int main(void)
 	int gfd, fd, ret;
 	uint8_t *mem;
 
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	gfd = dmb_open_gntdev();
-	base = dmb_stats();
-	if (dmb_wait(gfd, 0, 0) == ENOTTY)
-		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gfd = dmb_begin(&peer, NPAGES, refs, &base);
 
 	/* ---- negative ---- */
 	xt_ok(dmb_wait(gfd, 12345, 0) == ENOENT, "unknown fd: ENOENT");
@@ -66,8 +59,7 @@ int main(void)
 	      "an fd this file never exported (stdin): ENOENT");
 
 	/* ---- live buffer: timeouts ---- */
-	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
-		xt_fatal("export failed: %m");
+	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 	xt_ok(dmb_wait(gfd, fd, 0) == ETIMEDOUT, "0 ms polls: ETIMEDOUT");
 	t0 = xt_now_ms();
 	ret = dmb_wait(gfd, fd, 300);
@@ -114,8 +106,7 @@ int main(void)
 	      "after release: ENOENT (already released)");
 
 	/* ---- an mmap keeps the buffer alive after close ---- */
-	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
-		xt_fatal("export failed: %m");
+	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	if (mem == MAP_FAILED) {
 		xt_skip("mmap of the dma-buf failed", "mapping keeps the buffer");
@@ -131,8 +122,7 @@ int main(void)
 	}
 
 	/* ---- the buffer outlives the gntdev file ---- */
-	if (dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
-		xt_fatal("export failed: %m");
+	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 	close(gfd);
 	xt_ok(dmb_stats().exports == base.exports + 1,
 	      "closing the gntdev file leaves the export alive");
