@@ -82,8 +82,10 @@ pvh)
 *) echo "boot.sh: dom0 type must be pv or pvh" >&2; exit 2 ;;
 esac
 
-# dom0 boots with nokaslr so that an address in a crash dump can be looked
-# up in the kernel's System.map (linux-image-*-dbg) as it is.
+# dom0 starts from the uncompressed ELF, so its text is never relocated
+# (no decompressor runs), and with nokaslr, so its memory layout is fixed
+# too: an address in a crash dump can be looked up as it is in the
+# System.map of linux-image-*-dbg.
 QMP=$RUN/qmp.sock
 rm -f "$QMP" "$RUN/qemu.pid"
 # shellcheck disable=SC2086
