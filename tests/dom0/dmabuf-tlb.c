@@ -70,15 +70,8 @@ int main(void)
 	int gfd, fd, i;
 	bool smp;
 
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
 	smp = sysconf(_SC_NPROCESSORS_ONLN) >= 2 && pin(0);
-	gfd = dmb_open_gntdev();
-	base = dmb_stats();
-	if (dmb_wait(gfd, 0, 0) == ENOTTY)
-		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gfd = dmb_begin(&peer, NPAGES, refs, &base);
 	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);

@@ -201,13 +201,7 @@ int main(void)
 	uint8_t *mem;
 	int fd;
 
-	gt_require_ours();
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
-	gt_stats_read(&base);
-	fd = gt_open();
+	fd = gt_begin(&peer, NPAGES, refs, &base);
 
 	{
 		/* SET_MAX_GRANTS sticks to its file: use a separate one. */

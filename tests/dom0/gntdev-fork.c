@@ -23,13 +23,7 @@ int main(void)
 	int fd, st = -1;
 	pid_t pid;
 
-	gt_require_ours();
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
-	gt_stats_read(&base);
-	fd = gt_open();
+	fd = gt_begin(&peer, NPAGES, refs, &base);
 	xt_ok(gt_map(fd, peer.domid, refs, NPAGES, &index) == 0, "MAP_GRANT_REF");
 	mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, index);

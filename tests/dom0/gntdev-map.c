@@ -22,13 +22,7 @@ int main(void)
 	uint8_t *mem, *ro;
 	int fd;
 
-	gt_require_ours();
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
-	gt_stats_read(&base);
-	fd = gt_open();
+	fd = gt_begin(&peer, NPAGES, refs, &base);
 
 	/* ---- refusals ---- */
 	xt_ok(gt_map(fd, peer.domid, refs, NPAGES, &index) == 0,

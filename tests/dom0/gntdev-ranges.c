@@ -21,13 +21,7 @@ int main(void)
 	uint8_t *mem;
 	int fd;
 
-	gt_require_ours();
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
-	gt_stats_read(&base);
-	fd = gt_open();
+	fd = gt_begin(&peer, NPAGES, refs, &base);
 
 	for (unsigned int i = 0; i < NR && ok; i++)
 		ok = gt_map(fd, peer.domid, &refs[i % NPAGES], 1, &idx[i]) == 0 &&

@@ -152,4 +152,22 @@ static inline bool gt_peer_ok(struct xt_peer *p, const char *req)
 	return ok;
 }
 
+/*
+ * The common start of a gntdev test: skip unless our module is loaded and
+ * a domU runs, get @npages grants from the domU peer "grant-pages" into
+ * @refs, snapshot the leak counters into *@base, and open the device.
+ * Returns the gntdev fd.
+ */
+static inline int gt_begin(struct xt_peer *peer, unsigned int npages,
+			   uint32_t *refs, struct gt_stats *base)
+{
+	gt_require_ours();
+	if (xt_domu_id() < 0)
+		xt_skip_all("no domU");
+	if (xt_grant_peer(peer, npages, "", refs, NULL))
+		xt_fatal("no grants from the domU");
+	gt_stats_read(base);
+	return gt_open();
+}
+
 #endif
