@@ -15,7 +15,21 @@
 #   XT_TIMEOUT   per-test timeout in seconds (default: 60)
 #   XT_BOOT_TIMEOUT  whole-boot timeout in seconds (default: 300)
 #   XT_POST      1 to run the post-suite checks (default: 1)
+#   XT_XENSTORED cxenstored (default) or oxenstored
 #   XT_QEMU_ARGS QEMU display arguments (default: -vga cirrus)
+#   XT_STALL     seconds of console silence that make a stall (default:
+#                XT_TIMEOUT + 30)
+#
+# Knobs for experiments on the emulated machine itself (docs/testing.md,
+# "The PVH triple fault"); the defaults are the tested configuration:
+#   XT_QEMU      the QEMU binary (default: qemu-system-x86_64 from PATH)
+#   XT_QEMU_EXTRA  more QEMU arguments (e.g. -L DIR for another QEMU's
+#                firmware)
+#   XT_ACCEL     QEMU -accel value (default: tcg)
+#   XT_CPU       QEMU -cpu value (default: per dom0 type, below)
+#   XT_XEN_EXTRA, XT_DOM0_EXTRA  more Xen / dom0 kernel arguments
+#   XT_MKIMAGE   the image builder (default: mkimage.sh; the harness's
+#                self-test replaces it)
 #
 # Screenshots: a test that prints "# xt-screenshot NAME W H" (relayed by
 # xt-run as an "S" frame) asks the host to take a QMP screendump now; the
@@ -57,11 +71,12 @@ XT_TIMEOUT=${XT_TIMEOUT:-60}
 XT_GNTDEV=$([ "$XT_GNTDEV" = stock ] && echo stock || echo ours)
 XT_DOMU=1
 XT_POST=${XT_POST:-1}
+XT_XENSTORED=${XT_XENSTORED:-cxenstored}
 EOF
 export XT_CONFIG=$RUN/config
 
 t0=$(date +%s.%N)
-if ! "$HERE/mkimage.sh" "$KVER" "$RUN" > "$RUN/mkimage.log" 2>&1; then
+if ! "${XT_MKIMAGE:-$HERE/mkimage.sh}" "$KVER" "$RUN" > "$RUN/mkimage.log" 2>&1; then
 	cat "$RUN/mkimage.log" >&2
 	echo "FAIL  $LABEL  harness: image build failed"
 	echo "# counts 0 1 0"
@@ -82,30 +97,41 @@ pvh)
 *) echo "boot.sh: dom0 type must be pv or pvh" >&2; exit 2 ;;
 esac
 
+XEN_ARGS="$XEN_ARGS ${XT_XEN_EXTRA:-}"
+CPU=${XT_CPU:-$CPU}
+
 # dom0 starts from the uncompressed ELF, so its text is never relocated
 # (no decompressor runs), and with nokaslr, so its memory layout is fixed
 # too: an address in a crash dump can be looked up as it is in the
-# System.map of linux-image-*-dbg.
+# System.map of the kernel's package.  No "quiet": an early crash keeps
+# its kernel messages.
 QMP=$RUN/qmp.sock
 rm -f "$QMP" "$RUN/qemu.pid"
 # shellcheck disable=SC2086
-qemu-system-x86_64 -accel tcg -cpu "$CPU" "${MACHINE[@]}" -m 2048 -smp 2 \
+"${XT_QEMU:-qemu-system-x86_64}" ${XT_QEMU_EXTRA:-} -accel "${XT_ACCEL:-tcg}" \
+	-cpu "$CPU" "${MACHINE[@]}" -m 2048 -smp 2 \
 	-no-reboot -display none ${XT_QEMU_ARGS:--vga cirrus} -monitor none \
 	-chardev "socket,id=ser0,path=$RUN/serial.sock,server=on,wait=off,logfile=$LOG" \
 	-serial chardev:ser0 -qmp "unix:$QMP,server=on,wait=off" \
 	-pidfile "$RUN/qemu.pid" \
 	-kernel "$RUN/xen" -append "$XEN_ARGS" \
-	-initrd "$RUN/vmlinux console=hvc0 earlyprintk=xen quiet nokaslr,$RUN/dom0.cpio" \
+	-initrd "$RUN/vmlinux console=hvc0 earlyprintk=xen nokaslr ${XT_DOM0_EXTRA:-},$RUN/dom0.cpio" \
 	> "$RUN/qemu.out" 2>&1 &
 QPID=$!
+qemu_status=
 
+# Stops our QEMU if it still runs; records its exit status if it left by
+# itself.
 stop_qemu() {
 	if kill -0 "$QPID" 2>/dev/null; then
 		kill "$QPID" 2>/dev/null
 		sleep 1
 		kill -9 "$QPID" 2>/dev/null
+		wait "$QPID" 2>/dev/null
+	elif [ -z "$qemu_status" ]; then
+		wait "$QPID" 2>/dev/null
+		qemu_status=$?
 	fi
-	wait "$QPID" 2>/dev/null
 }
 trap 'stop_qemu; exit 130' INT TERM
 
@@ -136,6 +162,16 @@ take_shots() {
 	done
 }
 
+# Xen's symbol table, for naming a RIP in Xen's code (cached).
+xen_symbols() {
+	local f=$XT_BUILD/machine/xen-4.17-amd64.syms
+	if [ ! -s "$f" ]; then
+		mkdir -p "${f%/*}"
+		nm /boot/xen-4.17-amd64.efi > "$f.$$" 2>/dev/null && mv "$f.$$" "$f"
+	fi
+	echo "$f"
+}
+
 # Before stopping a machine that hangs, ask Xen where everybody is.
 xen_dump() {
 	timeout 20 python3 "$HERE/xen-keys.py" "$RUN/serial.sock" 0dq 2>/dev/null
@@ -144,14 +180,18 @@ xen_dump() {
 
 # Watch the log: stop at the end frame, on a crash, at the deadline, or
 # when the console has been silent for STALL seconds (no test may be: the
-# per-test timeout is shorter, and xt-run reports when it fires).
-STALL=$(( ${XT_TIMEOUT:-60} + 30 ))
-verdict=
+# per-test timeout is shorter, and xt-run reports when it fires).  "watch"
+# says which, for diagnose.py; "exit" means QEMU left by itself.
+STALL=${XT_STALL:-$(( ${XT_TIMEOUT:-60} + 30 ))}
+CRASH='Kernel panic|\(XEN\) (Hardware )?Dom(ain )?0 crashed|\(XEN\) Panic on CPU|'
+CRASH+='\*\*\*\* Panic|Rebooting in|\(XEN\) .*d[0-9]+v[0-9]+ Triple fault'
+watch=exit
 deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
 last_size=-1
 last_change=$(date +%s)
 while kill -0 "$QPID" 2>/dev/null; do
 	if grep -qa "XT1 $NONCE D " "$LOG" 2>/dev/null; then
+		watch=end
 		# Give Xen a moment to power off by itself.
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
 			kill -0 "$QPID" 2>/dev/null || break
@@ -159,9 +199,9 @@ while kill -0 "$QPID" 2>/dev/null; do
 		done
 		break
 	fi
-	if grep -qaE 'Kernel panic|\(XEN\) Domain 0 crashed|\(XEN\) Panic on CPU|\*\*\*\* Panic|Rebooting in' "$LOG" 2>/dev/null; then
+	if grep -qaE "$CRASH" "$LOG" 2>/dev/null; then
 		sleep 2
-		verdict="machine crashed"
+		watch=crash
 		break
 	fi
 	grep -qa "XT1 $NONCE S " "$LOG" 2>/dev/null && take_shots
@@ -171,12 +211,12 @@ while kill -0 "$QPID" 2>/dev/null; do
 		last_size=$size
 		last_change=$now
 	elif [ $((now - last_change)) -ge "$STALL" ]; then
-		verdict="machine stalled: no console output for $STALL s"
+		watch="stall $STALL"
 		xen_dump
 		break
 	fi
 	if [ "$now" -ge "$deadline" ]; then
-		verdict="timeout after $BOOT_TIMEOUT s"
+		watch="timeout $BOOT_TIMEOUT"
 		xen_dump
 		break
 	fi
@@ -185,16 +225,39 @@ done
 stop_qemu
 trap - INT TERM
 t1=$(date +%s.%N)
+[ -e "$LOG" ] || : > "$LOG"
+# A machine that powered off between two looks of the watcher ended well.
+[ "$watch" = exit ] && grep -qa "XT1 $NONCE D " "$LOG" && watch=end
 
+# The results.  xt-report fails the run when it is incomplete; a report
+# without counts, or with no result at all, is a failure of its own.
 out=$("$XT_BUILD/host/xt-report" "$NONCE" "$LABEL" "$LOG")
 echo "$out" | grep -v '^# counts'
+pass= fail= skip=
 read -r _ _ pass fail skip <<< "$(echo "$out" | grep '^# counts')"
+if [ -z "$pass" ] || [ -z "$fail" ] || [ -z "$skip" ]; then
+	echo "FAIL  $LABEL  harness: xt-report gave no counts"
+	pass=0 fail=1 skip=0
+fi
 cat "$HOSTRES"
 pass=$((pass + $(grep -c '^PASS' "$HOSTRES")))
 fail=$((fail + $(grep -c '^FAIL' "$HOSTRES")))
+if [ $((pass + skip)) -eq 0 ] && [ "$fail" -eq 0 ]; then
+	echo "FAIL  $LABEL  harness: no test ran"
+	fail=1
+fi
 
-if [ -n "$verdict" ]; then
-	echo "FAIL  $LABEL  harness: $verdict"
+# A boot that did not end by itself, or whose run is incomplete, is named:
+# what crashed or stopped, at which stage and test, where.
+if [ "$watch" != end ] || echo "$out" | grep -q 'harness: run incomplete'; then
+	diag=$(python3 "$HERE/diagnose.py" "$LOG" --watch "$watch" \
+		${qemu_status:+--qemu-exit "$qemu_status"} \
+		--dom0-map "/boot/System.map-$KVER" --xen-map "$(xen_symbols)")
+	cause=$(echo "$diag" | head -n 1)
+	where=$(echo "$diag" | sed -n '2,/^last lines:/p' | grep -E '^(stage|test|rip): ' |
+		paste -sd ';' | sed 's/;/; /g')
+	echo "FAIL  $LABEL  harness: $cause ($where)"
+	echo "$diag" | sed -n '2,$p' | grep -vE '^(stage|test|rip): ' | sed 's/^/        /' | cut -c1-220
 	fail=$((fail + 1))
 fi
 # Crashes and warnings anywhere in Xen's, dom0's or the domU's log.

@@ -5,15 +5,16 @@
 # each matrix point, one line per test, and a last line "N passed, N
 # failed".  Exit status 0 only if nothing failed.
 #
-# Environment: MATRIX (default | all), TESTS (fnmatch pattern), EXTRA_TESTS
-# (directory), GNTDEV (ours | stock), XT_BUILD (build directory).
+# Environment: MATRIX (default | all | points), TESTS (fnmatch pattern),
+# EXTRA_TESTS (directory), GNTDEV (ours | stock), XENSTORED (cxenstored |
+# oxenstored), XT_BUILD (build directory), XT_HOST_TESTS (0: skip them).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 cd "$TOP"
 export XT_BUILD=${XT_BUILD:-build}
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 counted=0
 
 tally() {	# reads result lines, prints them, adds up "# counts"
 	local line p f s
@@ -22,6 +23,7 @@ tally() {	# reads result lines, prints them, adds up "# counts"
 		"# counts "*)
 			read -r _ _ p f s <<< "$line"
 			pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+			counted=$((counted + 1))
 			;;
 		*) echo "$line" ;;
 		esac
@@ -57,16 +59,28 @@ host_tests() {
 	done
 	echo "# counts $p $f $s"
 }
-tally < <(host_tests)
+# XT_HOST_TESTS=0 leaves them out (tools/stress.sh boots one point again
+# and again).
+[ "${XT_HOST_TESTS:-1}" = 0 ] || tally < <(host_tests)
 
 # ---- the Xen machine ----
-K61=$(tools/kver.sh 6.1)
-K612=$(tools/kver.sh 6.12)
+# A point is KERNEL-DOM0TYPE[-XENSTORED]: 6.1 or 6.12, pv or pvh, and the
+# xenstored dom0 runs (cxenstored, the default, or oxenstored, Debian's
+# default on a real dom0).  XENSTORED picks the xenstored of the points
+# that do not name one.
 case ${MATRIX:-default} in
-default) points="$K61:pv" ;;
-all) points="$K61:pv $K61:pvh $K612:pv $K612:pvh" ;;
-*) echo "check: MATRIX must be default or all" >&2; exit 2 ;;
+default) points="6.1-pv" ;;
+all) points="6.1-pv 6.1-pvh 6.12-pv 6.12-pvh 6.1-pvh-oxenstored 6.12-pv-oxenstored" ;;
+*) points=${MATRIX//,/ } ;;
 esac
+for point in $points; do
+	case $point in
+	6.1-pv | 6.1-pvh | 6.12-pv | 6.12-pvh) ;;
+	6.1-pv*-[co]xenstored | 6.12-pv*-[co]xenstored) ;;
+	*) echo "check: MATRIX must be default, all or points like 6.1-pvh,6.12-pv-oxenstored (not '$point')" >&2
+	   exit 2 ;;
+	esac
+done
 
 export XT_FILTER=${TESTS:-*}
 export XT_EXTRA=${EXTRA_TESTS:-}
@@ -76,9 +90,12 @@ if [ -n "$XT_EXTRA" ]; then
 fi
 
 for point in $points; do
-	kver=${point%:*} type=${point#*:}
-	label="${kver%%-*}-$type"
-	case $kver in 6.1.*) label="6.1-$type" ;; 6.12.*) label="6.12-$type" ;; esac
+	IFS=- read -r series type store <<< "$point"
+	kver=$(tools/kver.sh "$series")
+	store=${store:-${XENSTORED:-cxenstored}}
+	label=$point
+	[ "$store" = cxenstored ] || label=$series-$type-$store
+	export XT_XENSTORED=$store
 	if [ "${GNTDEV:-ours}" = ours ]; then
 		if ! make --no-print-directory -s module KVER="$kver" > "$XT_BUILD/module-$kver.log" 2>&1; then
 			cat "$XT_BUILD/module-$kver.log"
@@ -97,8 +114,18 @@ for point in $points; do
 	else
 		export XT_GNTDEV=stock
 	fi
+	counted=0
 	tally < <("$HERE/boot.sh" "$kver" "$type" "$label")
+	if [ "$counted" -ne 1 ]; then
+		echo "FAIL  $label  harness: the boot gave no counts"
+		fail=$((fail + 1))
+	fi
 done
 
+# Nothing run is never a pass.
+if [ $((pass + fail)) -eq 0 ]; then
+	echo "FAIL  check: no test ran"
+	fail=1
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -8,12 +8,14 @@
 # host reads framed results (tests/harness/xt-frame.h).
 #
 # /xt/config sets: XT_NONCE, XT_FILTER, XT_TIMEOUT, XT_GNTDEV (ours|stock),
-# XT_DOMU (1: boot a domU), XT_POST (1: run the post-suite checks).
+# XT_DOMU (1: boot a domU), XT_POST (1: run the post-suite checks),
+# XT_XENSTORED (cxenstored: the C xenstored; oxenstored: the OCaml one,
+# Debian's default).
 # Pid files of the toolstack: /run/xenstored.pid, /run/xenconsoled.pid.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 . /xt/config
-export XT_GNTDEV	# tests may check which gntdev they run on
+export XT_GNTDEV XT_XENSTORED	# tests may check what they run on
 
 say() { echo "xt-init: $*"; }
 frame() { /xt/xt-run --frame "$XT_NONCE" "$*"; }
@@ -74,7 +76,11 @@ for ko in /xt/testmods/*.ko; do
 done
 
 mount -t xenfs xenfs /proc/xen || fail_setup "cannot mount xenfs"
-xenstored --pid-file /run/xenstored.pid
+case ${XT_XENSTORED:-cxenstored} in
+oxenstored) oxenstored --pid-file /run/xenstored.pid ;;
+cxenstored) xenstored --pid-file /run/xenstored.pid ;;
+*) fail_setup "unknown xenstored '$XT_XENSTORED'" ;;
+esac
 n=0
 until xenstore-exists / 2>/dev/null; do
 	n=$((n + 1)); [ $n -gt 100 ] && fail_setup "xenstored did not start"
@@ -84,7 +90,7 @@ xen-init-dom0 >/dev/null || fail_setup "xen-init-dom0 failed"
 xenconsoled --log=guest --log-dir=/var/log/xen/console \
 	--pid-file=/run/xenconsoled.pid || fail_setup "xenconsoled failed"
 echo 'autoballoon="off"' > /etc/xen/xl.conf
-say "toolstack up"
+say "toolstack up ($XT_XENSTORED)"
 
 if [ "$XT_DOMU" = 1 ]; then
 	cat > /xt/domu.cfg <<-EOF

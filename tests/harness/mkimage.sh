@@ -62,7 +62,8 @@ if [ ! -s "$BASE" ] || [ "$HERE/mkimage.sh" -nt "$BASE" ]; then
 	for app in $(/bin/busybox --list); do
 		[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
 	done
-	copy_with_libs "$root" $XENBIN/xl $XENBIN/xenstored $XENBIN/xenconsoled \
+	copy_with_libs "$root" $XENBIN/xl $XENBIN/xenstored $XENBIN/oxenstored \
+		$XENBIN/xenconsoled \
 		$XENBIN/xen-init-dom0 $XENBIN/libxl-save-helper \
 		/usr/bin/xenstore /usr/bin/xenstore-read /usr/bin/xenstore-write \
 		/usr/bin/xenstore-exists /usr/bin/xenstore-list /usr/bin/xenstore-ls \
@@ -70,6 +71,8 @@ if [ ! -s "$BASE" ] || [ "$HERE/mkimage.sh" -nt "$BASE" ]; then
 	# glibc dlopen()s libgcc_s for pthread_cancel; ldd does not list it.
 	install -D -m 0644 /usr/lib/x86_64-linux-gnu/libgcc_s.so.1 \
 		"$root/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"
+	# oxenstored, Debian's default xenstored, with Debian's configuration.
+	install -D -m 0644 /etc/xen/oxenstored.conf "$root/etc/xen/oxenstored.conf"
 	mkdir -p "$root"/{proc,sys,dev,run,tmp,etc/xen,var/lib/xen,var/log/xen/console,var/run/xen,var/run/xenstored,lib/modules}
 	ln -s /usr/lib/xen-$XENVER/bin/xl "$root/bin/xl.real" 2>/dev/null || true
 	cpio_of "$root" "$BASE.tmp.$$" && mv "$BASE.tmp.$$" "$BASE"

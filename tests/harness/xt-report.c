@@ -85,9 +85,13 @@ int main(int argc, char **argv)
 	free(line);
 	fclose(log);
 	if (!done || !ends || announced != results) {
-		printf("FAIL  %s  harness: run incomplete (%lu of %lu results "
-		       "framed, end %s)\n", argv[2], results, announced,
-		       done ? "seen" : "missing");
+		char said[64] = "no count announced";
+
+		if (ends)
+			snprintf(said, sizeof(said), "%lu announced", announced);
+		printf("FAIL  %s  harness: run incomplete (%lu results "
+		       "received, %s, end frame %s)\n", argv[2], results,
+		       said, done ? "seen" : "missing");
 		fail++;
 	}
 	printf("# counts %lu %lu %lu\n", pass, fail, skip);

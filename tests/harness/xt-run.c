@@ -67,6 +67,7 @@ struct tap_state {
 	unsigned int lines;	/* TAP result lines seen */
 	unsigned int failed;	/* of which "not ok" */
 	bool skip_all;
+	char skip_reason[256];	/* of "1..0 # SKIP reason" */
 };
 
 /* Interpret one line of a program's output. */
@@ -88,8 +89,11 @@ static void tap_line(struct tap_state *st, const char *prog, char *line)
 		return;
 	}
 
-	if (!strncmp(line, "1..0", 4) && strcasestr(line, "# SKIP")) {
+	if (!strncmp(line, "1..0", 4) && (hash = strcasestr(line, "# SKIP"))) {
 		st->skip_all = true;
+		hash += strlen("# SKIP");
+		snprintf(st->skip_reason, sizeof(st->skip_reason), "%s",
+			 hash + strspn(hash, " "));
 		return;
 	}
 	if (!strncmp(line, "ok ", 3))
@@ -104,7 +108,15 @@ static void tap_line(struct tap_state *st, const char *prog, char *line)
 	hash = strstr(desc, " # ");
 	st->lines++;
 	if (ok && hash && !strncasecmp(hash + 3, "SKIP", 4)) {
+		char *reason = hash + 7;
+
+		/* The reason goes with the result: "desc (reason)". */
 		*hash = '\0';
+		reason += strspn(reason, " ");
+		if (*reason) {
+			snprintf(body, sizeof(body), "%s (%s)", desc, reason);
+			desc = body;
+		}
 		result("skip", prog, desc);
 		return;
 	}
@@ -199,7 +211,7 @@ static void run_local(const char *dir, const char *prog, int timeout_s)
 		if (status == 0)
 			result("pass", prog, NULL);
 		else if (status == 77 || st.skip_all)
-			result("skip", prog, NULL);
+			result("skip", prog, st.skip_reason);
 		else {
 			snprintf(line, sizeof(line), "exit status %d", status);
 			result("fail", prog, line);
@@ -293,10 +305,17 @@ int main(int argc, char **argv)
 			snprintf(path, sizeof(path), "%s/%s", argv[a], prog);
 			if (selected(argv[3], prog) && !stat(path, &sb) &&
 			    S_ISREG(sb.st_mode) && (sb.st_mode & 0111)) {
+				/* Marks for the host's diagnosis of a
+				 * machine that dies under a test.
+				 */
+				printf("\nxt-run: start %s\n", prog);
+				fflush(stdout);
 				if (!strncmp(prog, "domu-", 5))
 					run_domu(prog, timeout_s);
 				else
 					run_local(argv[a], prog, timeout_s);
+				printf("\nxt-run: end %s\n", prog);
+				fflush(stdout);
 			}
 			free(names[i]);
 		}

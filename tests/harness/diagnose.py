@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# diagnose.py - names why a boot of the Xen machine did not end well.
+#
+#   diagnose.py LOG [--watch WHAT] [--qemu-exit N] [--dom0-map MAP]
+#               [--xen-map MAP]
+#
+# LOG is the boot's console log (Xen, dom0's kernel, the harness's own
+# lines, the domU console dumped at the end).  --watch is what boot.sh's
+# watcher saw ("end", "crash", "stall SECONDS", "timeout SECONDS" or
+# "exit": QEMU left by itself); --qemu-exit is QEMU's exit status when it
+# left by itself.  The maps are "nm"-style symbol tables (System.map) used
+# to name the RIP of a register dump.
+#
+# Prints the cause on the first line, one of
+#   dom0 triple fault | Xen panic | dom0 panic or oops | dom0 crash |
+#   domU crash | QEMU died | stall | timeout | empty console log |
+#   run incomplete | none
+# then "key: value" lines (stage, test, rip, detail) and, after a line
+# "last lines:", the last 20 lines of the log.  The first cause that the
+# log proves wins: what the machine itself said beats what the watcher
+# saw (a stall after a panic is a panic).  Exit status 0.
+import argparse
+import bisect
+import re
+import sys
+
+TAIL = 20
+
+XEN_LINE = re.compile(r'^\(XEN\) ')
+D0_TRIPLE = re.compile(r'^\(XEN\) .*\bd0v\d+ Triple fault')
+DU_TRIPLE = re.compile(r'^\(XEN\) .*\bd([1-9]\d*)v\d+ Triple fault')
+XEN_PANIC = re.compile(r'^\(XEN\) (Panic on CPU \d+|\*\*\*\* Panic)')
+D0_CRASHED = re.compile(r'^\(XEN\) (Hardware Dom0 crashed|Domain 0 crashed|'
+                        r'domain_crash called from .*\bd0\b)')
+DU_CRASHED = re.compile(r'^\(XEN\) (Domain ([1-9]\d*) .*crashed|'
+                        r'domain_crash called from .*\bd[1-9]\d*\b)')
+KERNEL_FATAL = re.compile(r'Kernel panic - not syncing|\bOops: |\bBUG: |'
+                          r'general protection fault|'
+                          r'\bdouble fault\b|Kernel stack is corrupted')
+XEN_RIP = re.compile(r'^\(XEN\) RIP:\s+([0-9a-f]{4}):\[<([0-9a-f]+)>\]')
+KERNEL_RIP = re.compile(r'\bRIP: ([0-9a-f]{4}:\S+)')
+STAGE = re.compile(r'\bxt-init: (.*)')
+RUN_START = re.compile(r'^xt-run: start (\S+)')
+RUN_END = re.compile(r'^xt-run: end (\S+)')
+DOMU_BEGIN = re.compile(r'^=== xt: domU console .* begin ===')
+DOMU_END = re.compile(r'^=== xt: domU console end ===')
+STAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
+
+
+class SymbolMap:
+    """Addresses to "symbol+0xoff" from an nm-style table."""
+
+    def __init__(self, path):
+        self.addrs, self.names = [], []
+        if not path:
+            return
+        try:
+            with open(path, errors='replace') as f:
+                rows = []
+                for line in f:
+                    parts = line.split()
+                    if len(parts) >= 3 and parts[1] in 'tTwW':
+                        rows.append((int(parts[0], 16), parts[2]))
+        except (OSError, ValueError):
+            return
+        rows.sort()
+        self.addrs = [a for a, _ in rows]
+        self.names = [n for _, n in rows]
+
+    def name(self, addr):
+        i = bisect.bisect_right(self.addrs, addr) - 1
+        if i < 0 or addr - self.addrs[i] > 0x100000:
+            return None
+        return '%s+0x%x' % (self.names[i], addr - self.addrs[i])
+
+
+def clean(raw):
+    line = raw.rstrip('\r\n').replace('\r', '')
+    return ''.join(c if c.isprintable() or c == '\t' else '?' for c in line)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('log')
+    ap.add_argument('--watch', default='exit')
+    ap.add_argument('--qemu-exit', type=int, default=None)
+    ap.add_argument('--dom0-map')
+    ap.add_argument('--xen-map')
+    args = ap.parse_args()
+
+    try:
+        with open(args.log, 'rb') as f:
+            lines = [clean(l.decode('utf-8', 'replace')) for l in f]
+    except OSError:
+        lines = []
+
+    stage = test = None
+    cause = detail = None
+    rip_from = None			# index of the line a register dump follows
+    running = None
+    done_frames = False
+    in_domu = False
+    for i, line in enumerate(lines):
+        if DOMU_BEGIN.match(line):
+            in_domu = True
+            continue
+        if DOMU_END.match(line):
+            in_domu = False
+            continue
+        if ' D *' in line and line.startswith('XT1 '):
+            done_frames = True
+        m = STAGE.search(line)
+        if m and not in_domu:
+            stage = m.group(1)
+        m = RUN_START.match(line)
+        if m:
+            running = m.group(1)
+        m = RUN_END.match(line)
+        if m and running == m.group(1):
+            test, running = m.group(1), None
+        if cause:
+            continue
+        if D0_TRIPLE.match(line):
+            cause, detail, rip_from = 'dom0 triple fault', line, i
+        elif XEN_PANIC.match(line):
+            cause, detail, rip_from = 'Xen panic', line, max(i - 30, 0)
+        elif in_domu and KERNEL_FATAL.search(line):
+            cause, detail, rip_from = 'domU crash', line, i
+        elif DU_TRIPLE.match(line) or DU_CRASHED.match(line):
+            cause, detail, rip_from = 'domU crash', line, i
+        elif not XEN_LINE.match(line) and KERNEL_FATAL.search(line) and \
+                not line.startswith('XT1 ') and \
+                (STAMP.match(line) or 'Kernel panic' in line):
+            cause, detail, rip_from = 'dom0 panic or oops', line, i
+        elif D0_CRASHED.match(line):
+            cause, detail, rip_from = 'dom0 crash', line, i
+
+    watch = args.watch.split()
+    if not cause:
+        if not lines:
+            cause = 'empty console log'
+            detail = 'the machine printed nothing'
+            if args.qemu_exit is not None:
+                detail += ' (QEMU exit status %d)' % args.qemu_exit
+        elif watch[0] == 'stall':
+            cause = 'stall'
+            detail = 'no console output for %s s' % watch[1]
+        elif watch[0] == 'timeout':
+            cause = 'timeout'
+            detail = 'the boot outlived %s s' % watch[1]
+        elif watch[0] == 'exit' and not done_frames:
+            cause = 'QEMU died'
+            detail = 'QEMU exited with status %s before the end of the run' \
+                % ('?' if args.qemu_exit is None else args.qemu_exit)
+        elif watch[0] == 'end':
+            cause = 'none'
+        else:
+            cause = 'run incomplete'
+
+    print(cause)
+    if detail:
+        print('detail: %s' % detail[:200])
+    print('stage: %s' % (stage or 'before the first xt-init stage'))
+    if running:
+        print('test: %s (running)' % running)
+    elif test:
+        print('test: none running (last finished: %s)' % test)
+    else:
+        print('test: none started')
+
+    if rip_from is not None:
+        dom0 = SymbolMap(args.dom0_map)
+        xen = SymbolMap(args.xen_map)
+        for line in lines[rip_from:rip_from + 200]:
+            m = XEN_RIP.match(line)
+            if m:
+                cs, addr = m.group(1), int(m.group(2), 16)
+                table = xen if cs in ('e008', 'e010') else dom0
+                where = table.name(addr)
+                print('rip: %s:%016x%s%s' % (
+                    cs, addr, ' ' + where if where else '',
+                    ' [Xen]' if cs in ('e008', 'e010') else ''))
+                break
+            m = KERNEL_RIP.search(line)
+            if m and not XEN_LINE.match(line):
+                print('rip: %s' % m.group(1))
+                break
+
+    print('last lines:')
+    for line in lines[-TAIL:]:
+        print('    ' + line[:200])
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
