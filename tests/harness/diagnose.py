@@ -3,14 +3,14 @@
 #
 # diagnose.py - names why a boot of the Xen machine did not end well.
 #
-#   diagnose.py LOG [--watch WHAT] [--qemu-exit N] [--dom0-map MAP]
-#               [--xen-map MAP]
+#   diagnose.py LOG [--watch WHAT] [--qemu-exit N] [--qemu-out FILE]
+#               [--dom0-map MAP] [--xen-map MAP]
 #
 # LOG is the boot's console log (Xen, dom0's kernel, the harness's own
 # lines, the domU console dumped at the end).  --watch is what boot.sh's
 # watcher saw ("end", "crash", "stall SECONDS", "timeout SECONDS" or
 # "exit": QEMU left by itself); --qemu-exit is QEMU's exit status when it
-# left by itself.  The maps are "nm"-style symbol tables (System.map) used
+# left by itself, and --qemu-out what QEMU printed.  The maps are "nm"-style symbol tables (System.map) used
 # to name the RIP of a register dump.
 #
 # Prints the cause on the first line, one of
@@ -34,6 +34,7 @@ DU_TRIPLE = re.compile(r'^\(XEN\) .*\bd([1-9]\d*)v\d+ Triple fault')
 XEN_PANIC = re.compile(r'^\(XEN\) (Panic on CPU \d+|\*\*\*\* Panic)')
 D0_CRASHED = re.compile(r'^\(XEN\) (Hardware Dom0 crashed|Domain 0 crashed|'
                         r'domain_crash called from .*\bd0\b)')
+D0_HALTED = re.compile(r'^\(XEN\) Hardware Dom0 (halted|shutdown)')
 DU_CRASHED = re.compile(r'^\(XEN\) (Domain ([1-9]\d*) .*crashed|'
                         r'domain_crash called from .*\bd[1-9]\d*\b)')
 KERNEL_FATAL = re.compile(r'Kernel panic - not syncing|\bOops: |\bBUG: |'
@@ -86,6 +87,7 @@ def main():
     ap.add_argument('log')
     ap.add_argument('--watch', default='exit')
     ap.add_argument('--qemu-exit', type=int, default=None)
+    ap.add_argument('--qemu-out')
     ap.add_argument('--dom0-map')
     ap.add_argument('--xen-map')
     args = ap.parse_args()
@@ -136,6 +138,8 @@ def main():
             cause, detail, rip_from = 'dom0 panic or oops', line, i
         elif D0_CRASHED.match(line):
             cause, detail, rip_from = 'dom0 crash', line, i
+        elif D0_HALTED.match(line) and not done_frames:
+            cause, detail = 'dom0 crash', line + ' (before the end of the run)'
 
     watch = args.watch.split()
     if not cause:
@@ -144,6 +148,8 @@ def main():
             detail = 'the machine printed nothing'
             if args.qemu_exit is not None:
                 detail += ' (QEMU exit status %d)' % args.qemu_exit
+            elif watch[0] in ('stall', 'timeout'):
+                detail += ' (stopped after %s s)' % watch[1]
         elif watch[0] == 'stall':
             cause = 'stall'
             detail = 'no console output for %s s' % watch[1]
@@ -187,6 +193,16 @@ def main():
             if m and not XEN_LINE.match(line):
                 print('rip: %s' % m.group(1))
                 break
+
+    qemu = []
+    if args.qemu_out:
+        try:
+            with open(args.qemu_out, errors='replace') as f:
+                qemu = [clean(l) for l in f if 'terminating on signal' not in l]
+        except OSError:
+            pass
+    for line in qemu[-3:]:
+        print('qemu: %s' % line[:200])
 
     print('last lines:')
     for line in lines[-TAIL:]:

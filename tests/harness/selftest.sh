@@ -53,5 +53,74 @@ t 0 "Xen's PVH dom0 banner is allowed" "$HERE/scan-log.sh" "$tmp/pvh.log"
 printf '(XEN) WARNING: PVH is an experimental mode with limited functionality; BUG\r\n' > "$tmp/pvh2.log"
 t 1 "the allowance is exact: more text on the line is flagged" "$HERE/scan-log.sh" "$tmp/pvh2.log"
 
+# ---- whole boots with a fake QEMU: every way a boot can go wrong is a
+# FAIL that names its cause, and only a complete run passes. ----
+tb() {	# expect(0|1) pattern description scenario [env...]
+	local want=$1 pat=$2 what=$3 scen=$4; shift 4
+	env PATH="$tmp/bin:$PATH" XT_BUILD="$tmp/b" XT_MKIMAGE=true \
+		XT_SCENARIO="$scen" XT_FRAME="$FRAME" XT_GNTDEV=stock "$@" \
+		"$HERE/boot.sh" none pv fake > "$tmp/out" 2>&1
+	local got=$?
+	[ "$got" -ne 0 ] && got=1
+	n=$((n + 1))
+	if [ "$got" = "$want" ] && grep -qE "$pat" "$tmp/out"; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"; sed 's/^/# /' "$tmp/out"; failed=$((failed + 1))
+	fi
+}
+mkdir -p "$tmp/bin" "$tmp/b/host" "$tmp/b2/host"
+ln -s "$(realpath "$REPORT")" "$tmp/b/host/xt-report"
+printf '#!/bin/sh\nexit 2\n' > "$tmp/b2/host/xt-report"
+chmod +x "$tmp/b2/host/xt-report"
+# The fake QEMU writes the console log that scenario $XT_SCENARIO
+# describes, framed with the boot's nonce, and exits (or hangs) as told.
+cat > "$tmp/bin/qemu-system-x86_64" <<'FAKE'
+#!/bin/bash
+. "$XT_CONFIG"
+for a in "$@"; do
+	case $a in *logfile=*) log=${a##*logfile=} ;; esac
+done
+fr() { "$XT_FRAME" --frame "$XT_NONCE" "$1"; }
+start() { printf '(XEN) Xen version 4.17.7\nxt-init: dom0 up\nxt-init: toolstack up\nxt-init: domU 1 ready\n'; }
+case $XT_SCENARIO in
+exit0) exit 0 ;;
+clean) { start; echo "xt-run: start t"; fr "R pass t: one"; echo "xt-run: end t"; fr "E 1"; fr "D"; } > "$log" ;;
+none) { start; fr "E 0"; fr "D"; } > "$log" ;;
+nocounts) { start; echo "xt-run: start t"; fr "R pass t: one"; } > "$log" ;;
+died) { start; echo "xt-run: start dmabuf-cycles"; fr "R pass dmabuf-cycles: one"; } > "$log"; exit 1 ;;
+triple) { start; echo "xt-run: start dmabuf-cycles"
+	  echo "(XEN) d0v0 Triple fault - invoking HVM shutdown action 1"
+	  echo "(XEN) *** Dumping Dom0 vcpu#0 state: ***"
+	  echo "(XEN) RIP:    e008:[<ffff82d0402044a5>]"
+	  echo "(XEN) Hardware Dom0 crashed: 'noreboot' set - not rebooting."; } > "$log"
+	sleep 30 ;;
+xenpanic) { start; echo "xt-run: start gntdev-map"
+	  echo "(XEN) ****************************************"
+	  echo "(XEN) Panic on CPU 0:"
+	  echo "(XEN) FATAL PAGE FAULT"; } > "$log"
+	sleep 30 ;;
+oops) { start; echo "xt-run: start gntdev-map"
+	  echo "[   12.000001] BUG: kernel NULL pointer dereference, address: 0000000000000000"
+	  echo "[   12.000002] RIP: 0010:gntdev_ioctl+0x10/0x100 [xen_gntdev]"
+	  echo "[   12.000003] Kernel panic - not syncing: Fatal exception"; } > "$log"
+	sleep 30 ;;
+stall) { start; echo "xt-run: start gntdev-map"; } > "$log"; sleep 30 ;;
+esac
+exit 0
+FAKE
+chmod +x "$tmp/bin/qemu-system-x86_64"
+tb 0 '^# counts 1 0 0' "a complete run passes" clean
+tb 1 'harness: empty console log' "a QEMU that exits 0 at once: empty console log" exit0
+tb 1 'harness: no test ran' "a complete run of no test fails" none
+tb 1 'harness: QEMU died .*test: t \(running\)' "a log without counts fails, naming the test" nocounts
+tb 1 'harness: QEMU died .*stage: domU 1 ready; test: dmabuf-cycles' "a dead QEMU is named" died
+tb 1 'harness: dom0 triple fault .*rip: e008:ffff82d0402044a5' "a dom0 triple fault is named, with its RIP" triple
+tb 1 'harness: Xen panic .*test: gntdev-map' "a Xen panic is named" xenpanic
+tb 1 'harness: dom0 panic or oops .*rip: 0010:gntdev_ioctl' "a dom0 oops is named" oops
+tb 1 'harness: stall .*test: gntdev-map' "a stall is named" stall XT_STALL=2
+tb 1 'harness: xt-report gave no counts' "a report without counts fails" clean \
+	XT_BUILD="$tmp/b2"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
