@@ -323,6 +323,11 @@ int main(int argc, char **argv)
 			free(names);
 	}
 
+	/* A filter that selects nothing is a mistake, never a pass. */
+	if (!nr_results) {
+		snprintf(body, sizeof(body), "no test matches '%.40s'", argv[3]);
+		result("fail", "xt-run", body);
+	}
 	snprintf(body, sizeof(body), "E %u", nr_results);
 	n = xt_frame_format(frame, sizeof(frame), nonce, body);
 	if (n > 0 && (write(STDOUT_FILENO, "\n", 1) < 0 ||
