@@ -7,7 +7,7 @@
  *
  *	XT1 <nonce> <body> *<crc32 of "XT1 <nonce> <body>", 8 hex digits>
  *
- * on a line of its own.  The nonce is drawn by the host for each boot, so
+ * starting on a line of its own.  The nonce is drawn by the host for each boot, so
  * neither a stale log nor text a test prints can pass for a frame, and a
  * line torn by interleaved console output fails its checksum and is lost,
  * which the host counts as a failure (the final "E <count>" frame says how
@@ -47,29 +47,43 @@ static inline int xt_frame_format(char *buf, size_t size, const char *nonce,
 
 /*
  * Parse @line (without its newline) as a frame for @nonce; copy the body
- * into @body.  0 on success, -1 if it is no valid frame.
+ * into @body.  0 on success, -1 if it is no valid frame.  The frame may
+ * have console text around it on the same line: dom0's kernel writes to
+ * the console directly, so a message can land between a frame and its
+ * newline (a child's "segfault at" line does), or before it.  The
+ * checksum decides where the frame ends; text inside a frame still tears
+ * it.
  */
 static inline int xt_frame_parse(const char *line, const char *nonce,
 				 char *body, size_t size)
 {
-	size_t len = strlen(line), nlen = strlen(nonce), blen;
-	const char *star;
+	size_t nlen = strlen(nonce), blen;
+	const char *start = line, *star, *end;
 	unsigned int crc;
 
-	if (len < 4 + nlen + 12 || strncmp(line, "XT1 ", 4) ||
-	    strncmp(line + 4, nonce, nlen) || line[4 + nlen] != ' ')
-		return -1;
-	star = line + len - 10;
-	if (star[0] != ' ' || star[1] != '*' ||
-	    sscanf(star + 2, "%8x", &crc) != 1 ||
-	    crc != xt_crc32(line, star - line))
-		return -1;
-	blen = star - (line + 5 + nlen);
-	if (blen >= size)
-		return -1;
-	memcpy(body, line + 5 + nlen, blen);
-	body[blen] = '\0';
-	return 0;
+	for (;;) {
+		start = strstr(start, "XT1 ");
+		if (!start)
+			return -1;
+		if (!strncmp(start + 4, nonce, nlen) && start[4 + nlen] == ' ')
+			break;
+		start += 4;
+	}
+	end = start + strlen(start);
+	for (star = start + 5 + nlen; star + 10 <= end; star++) {
+		if (star[0] != ' ' || star[1] != '*' ||
+		    strspn(star + 2, "0123456789abcdef") < 8 ||
+		    sscanf(star + 2, "%8x", &crc) != 1 ||
+		    crc != xt_crc32(start, star - start))
+			continue;
+		blen = star - (start + 5 + nlen);
+		if (blen >= size)
+			return -1;
+		memcpy(body, start + 5 + nlen, blen);
+		body[blen] = '\0';
+		return 0;
+	}
+	return -1;
 }
 
 #endif

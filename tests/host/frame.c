@@ -37,6 +37,22 @@ int main(void)
 	strcpy(line + 20, "[ 12.3] xen: noise");
 	ok(xt_frame_parse(line, "n0nce", body, sizeof(body)),
 	   "a line torn by console noise is rejected");
+	memcpy(line, frame, len - 1);
+	strcpy(line + len - 1, "[   40.710208] t[200]: segfault at 7f40 ip 4018eb");
+	ok(!xt_frame_parse(line, "n0nce", body, sizeof(body)) &&
+	   !strcmp(body, "R pass a: b c"),
+	   "a kernel message between a frame and its newline leaves it whole");
+	strcpy(line, "[    1.5] noise ");
+	memcpy(line + strlen(line), frame, len);
+	line[strlen(line) - 1] = '\0';
+	ok(!xt_frame_parse(line, "n0nce", body, sizeof(body)) &&
+	   !strcmp(body, "R pass a: b c"), "text before a frame leaves it whole");
+	memcpy(line, frame, len - 1);
+	line[len - 1] = '\0';
+	memmove(line + 12, line + 11, len - 11);
+	line[11] = 'X';
+	ok(xt_frame_parse(line, "n0nce", body, sizeof(body)),
+	   "a character inside a frame tears it");
 	ok(xt_frame_parse("ok 1 - R pass x", "n0nce", body, sizeof(body)),
 	   "plain TAP text is no frame");
 	ok(xt_frame_format(frame, 16, "n0nce", "R pass long name") < 0,
