@@ -143,7 +143,8 @@ struct gdmb_buf {
 	unsigned int vmap_users;
 	void *vaddr;			/* kernel mapping, page 0 */
 	grant_handle_t *vmap_handles;	/* PV: the vmap alias mappings */
-	struct page *vmap_filler;	/* PV: placeholder page for vmap() */
+	/* PV: placeholder page for vmap(); both: the V2 tail (see vmap) */
+	struct page *vmap_filler;
 };
 
 struct gdmb_attach {
@@ -810,27 +811,39 @@ static void gdmb_pv_vunmap_grants(struct gdmb_buf *buf)
 	kfree(op);
 }
 
+/*
+ * Pages the kernel mapping covers.  vmap hands out the address of the
+ * first data byte, and an importer may touch the buffer's whole size
+ * from there: with a V2 data offset that runs data_ofs bytes past the
+ * last granted page, so the area then ends with one private zeroed page
+ * (buf->vmap_filler), never a grant.
+ */
+static unsigned int gdmb_vmap_pages(const struct gdmb_buf *buf)
+{
+	return buf->count + (buf->data_ofs ? 1 : 0);
+}
+
 static int gdmb_pv_vmap(struct gdmb_buf *buf)
 {
+	unsigned int i, n, j, total = gdmb_vmap_pages(buf);
 	struct gnttab_map_grant_ref *op;
 	struct page **filler;
-	unsigned int i, n, j;
 	int ret = 0;
 
 	op = kcalloc(GDMB_BATCH, sizeof(*op), GFP_KERNEL);
 	buf->vmap_handles = kvcalloc(buf->count, sizeof(*buf->vmap_handles),
 				     GFP_KERNEL);
-	filler = kvcalloc(buf->count, sizeof(*filler), GFP_KERNEL);
-	buf->vmap_filler = alloc_page(GFP_KERNEL);
+	filler = kvcalloc(total, sizeof(*filler), GFP_KERNEL);
+	buf->vmap_filler = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!op || !buf->vmap_handles || !filler || !buf->vmap_filler) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < buf->count; i++) {
+	for (i = 0; i < total; i++)
 		filler[i] = buf->vmap_filler;
+	for (i = 0; i < buf->count; i++)
 		buf->vmap_handles[i] = INVALID_GRANT_HANDLE;
-	}
-	buf->vaddr = vmap(filler, buf->count, VM_MAP, PAGE_KERNEL);
+	buf->vaddr = vmap(filler, total, VM_MAP, PAGE_KERNEL);
 	if (!buf->vaddr) {
 		ret = -ENOMEM;
 		goto out;
@@ -887,8 +900,39 @@ static void gdmb_vunmap_locked(struct gdmb_buf *buf)
 		buf->vmap_handles = NULL;
 	} else {
 		vunmap(buf->vaddr);
+		if (buf->vmap_filler)
+			__free_page(buf->vmap_filler);
+		buf->vmap_filler = NULL;
 	}
 	buf->vaddr = NULL;
+}
+
+/* Auto-translated: the pages' gpfns are the grants. */
+static int gdmb_pvh_vmap(struct gdmb_buf *buf)
+{
+	unsigned int total = gdmb_vmap_pages(buf);
+	struct page **pages = buf->pages;
+	int ret = -ENOMEM;
+
+	if (total > buf->count) {
+		buf->vmap_filler = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		pages = kvmalloc_array(total, sizeof(*pages), GFP_KERNEL);
+		if (!buf->vmap_filler || !pages)
+			goto out;
+		memcpy(pages, buf->pages, buf->count * sizeof(*pages));
+		pages[buf->count] = buf->vmap_filler;
+	}
+	buf->vaddr = vmap(pages, total, VM_MAP, PAGE_KERNEL);
+	if (buf->vaddr)
+		ret = 0;
+out:
+	if (pages != buf->pages)
+		kvfree(pages);
+	if (ret && buf->vmap_filler) {
+		__free_page(buf->vmap_filler);
+		buf->vmap_filler = NULL;
+	}
+	return ret;
 }
 
 static int gdmb_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
@@ -898,15 +942,10 @@ static int gdmb_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 
 	mutex_lock(&buf->lock);
 	if (!buf->vmap_users) {
-		if (xen_pv_domain()) {
+		if (xen_pv_domain())
 			ret = gdmb_pv_vmap(buf);
-		} else {
-			/* Auto-translated: the pages' gpfns are the grants. */
-			buf->vaddr = vmap(buf->pages, buf->count, VM_MAP,
-					  PAGE_KERNEL);
-			if (!buf->vaddr)
-				ret = -ENOMEM;
-		}
+		else
+			ret = gdmb_pvh_vmap(buf);
 	}
 	if (!ret) {
 		buf->vmap_users++;
@@ -1212,7 +1251,12 @@ static long gdmb_export(struct gntdev_dmabuf_ctx *ctx, u32 flags, u32 count,
 		return PTR_ERR(buf);
 
 	info.ops = &gdmb_ops;
-	info.size = (size_t)count * PAGE_SIZE - data_ofs;
+	/*
+	 * Whole pages, V2 included: importers assume it (the GEM core
+	 * BUG_ON()s on anything else).  A V2 data offset shows only in the
+	 * sg table's first entry and in the vmap address.
+	 */
+	info.size = (size_t)count * PAGE_SIZE;
 	info.flags = O_RDWR;
 	info.priv = buf;
 	dmabuf = dma_buf_export(&info);
