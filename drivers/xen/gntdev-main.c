@@ -15,6 +15,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <xen/xen.h>
@@ -236,10 +237,21 @@ static int __init gntdev_init(void)
 	return 0;
 }
 
+/*
+ * A pending asynchronous unmap (a classic range, an exported dma-buf)
+ * holds a module reference and drops it as the very last action of its
+ * done callback; only that callback's return then still runs in module
+ * text.  With preemptible RCU a task preempted right there does not hold
+ * off synchronize_rcu(), which is all the module core waits for before
+ * freeing the text.  A tasks-RCU grace period waits until every task has
+ * switched voluntarily (or run in user mode) since, so none can still be
+ * inside module text when we return from here.
+ */
 static void __exit gntdev_exit(void)
 {
 	misc_deregister(&gntdev_miscdev);
 	gntdev_stats_exit();
+	synchronize_rcu_tasks();
 }
 
 module_init(gntdev_init);
