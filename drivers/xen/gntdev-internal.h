@@ -16,7 +16,10 @@
  *   reference from MAP_GRANT_REF until UNMAP_GRANT_REF or release, and
  *   every VMA (including the pieces a split creates) holds one.  When the
  *   last reference goes, every slot still mapped is unmapped, the unmap
- *   notification fires, and the range is freed (gntdev_range_put()).
+ *   notification fires, and the range is freed (gntdev_range_put()),
+ *   asynchronously: the unmap waits for no backing page held elsewhere,
+ *   it is retried until the page is free, and a pending unmap holds a
+ *   module reference (gntdev-map.c).
  *
  *   A range is mmap()ed at most once in its life.  Its mapping state
  *   (@pages, @slots, scratch arrays) is allocated with the range and
@@ -106,11 +109,16 @@ struct gntdev_range {
 	struct gnttab_map_grant_ref *map_ops;
 	struct gnttab_map_grant_ref *kmap_ops;	/* PV only */
 
-	/* Scratch for unmapping, preallocated: the notifier cannot allocate. */
+	/*
+	 * Scratch for unmapping, preallocated: the notifier cannot allocate.
+	 * @unmap_ops: the PV notifier's user halves, or the final unmap's
+	 * (PV kernel halves, PVH mappings), or the mmap() error path's;
+	 * @kunmap_ops: the error path's PV kernel halves.
+	 */
 	struct gnttab_unmap_grant_ref *unmap_ops;
 	struct gnttab_unmap_grant_ref *kunmap_ops;
 	struct page **unmap_pages;
-	struct gntab_unmap_queue_data unmap_queue;
+	struct gntab_unmap_queue_data unmap_queue;	/* the final unmap */
 };
 
 /* gntdev-map.c */
@@ -128,8 +136,9 @@ bool gntdev_range_unlist(struct gntdev_file *gf, struct gntdev_range *range);
 int gntdev_range_prepare(struct gntdev_range *range);
 void gntdev_range_unprepare(struct gntdev_range *range);
 int gntdev_range_map(struct gntdev_range *range);
-void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
-			unsigned int nr, bool wait);
+void gntdev_range_unmap_now(struct gntdev_range *range);
+void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
+			     unsigned int nr);
 
 /* gntdev-mmap.c */
 int gntdev_mmap(struct file *filp, struct vm_area_struct *vma);

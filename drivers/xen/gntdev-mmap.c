@@ -107,7 +107,7 @@ static bool gntdev_invalidate(struct mmu_interval_notifier *mn,
 	if (start < end) {
 		first = (start - range->vm_start) >> PAGE_SHIFT;
 		last = (end - 1 - range->vm_start) >> PAGE_SHIFT;
-		gntdev_range_unmap(range, first, last - first + 1, true);
+		gntdev_range_unmap_user(range, first, last - first + 1);
 	}
 	mutex_unlock(&range->lock);
 	return true;
@@ -188,7 +188,7 @@ int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (!pv) {
 		err = vm_map_pages_zero(vma, range->pages, range->count);
 		if (err)
-			goto out_unmap;
+			goto out_keep;
 	}
 
 	/* The reference taken above now belongs to the VMA. */
@@ -196,9 +196,28 @@ int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
 	mutex_unlock(&range->lock);
 	return 0;
 
+out_keep:
+	/*
+	 * PVH: vm_map_pages_zero() may have put some pages into ordinary
+	 * PTEs before failing, and the core zaps them only after we return;
+	 * until then another thread may take a page reference with lockless
+	 * GUP-fast (a pipe, direct I/O).  So the grants stay mapped and the
+	 * range stays claimed (a later mmap() is EBUSY): only the range's
+	 * final, asynchronous unmap frees them, after every such reference
+	 * is gone (gntdev_range_release()).  Nothing else to undo here.
+	 */
+	vma->vm_private_data = NULL;
+	mutex_unlock(&range->lock);
+	gntdev_range_put(range);
+	return err;
+
 out_unmap:
-	/* Nobody could use the pages yet: no need to wait for them. */
-	gntdev_range_unmap(range, 0, range->count, false);
+	/*
+	 * Nobody can hold a backing page yet, so unmap at once: PVH, no page
+	 * is in a PTE; PV, the grant PTEs are special (GUP-fast leaves them
+	 * to the slow path, which needs the mmap lock we hold).
+	 */
+	gntdev_range_unmap_now(range);
 	if (range->notifier_live) {
 		/* It may be waited for only without range->lock. */
 		mutex_unlock(&range->lock);
