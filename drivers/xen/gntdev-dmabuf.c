@@ -988,7 +988,8 @@ static void gdmb_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
  * last close):
  *  - the machine address of each entry is recorded at mmap time, and an
  *    MMU interval notifier on the mapped range clears the entries with
- *    a hypercall before the kernel touches them (munmap, mremap, exit):
+ *    a hypercall before the mapping goes away (munmap, mremap, exit; no
+ *    other invalidation touches these entries, see gdmb_pv_invalidate()):
  *    a moved mapping arrives empty and faults with SIGBUS;
  *  - protection changes are refused (mprotect: EACCES);
  *  - VM_DONTCOPY: fork() does not copy the mapping, VM_PFNMAP: no
@@ -1040,6 +1041,19 @@ static bool gdmb_pv_invalidate(struct mmu_interval_notifier *mn,
 	/* Only hypercalls and a spinlock below: non-blockable is fine. */
 	spin_lock(&pv->lock);
 	mmu_interval_set_seq(mn, cur_seq);
+	/*
+	 * Only a move or a rewrite of a foreign PTE is fatal to it, and of
+	 * those only the UNMAP kinds can reach this VM_PFNMAP | VM_IO vma
+	 * (mremap() moves, exit and munmap() zap, which is harmless but
+	 * frees the page tables); mprotect() is refused, and clear_refs,
+	 * PAGEMAP_SCAN, MADV_DONTNEED and a VMA split's huge-PMD check
+	 * leave PFN mappings alone.  So nothing else clears an entry: a
+	 * split keeps every page mapped.
+	 */
+	if (!gntdev_mn_removes(range)) {
+		spin_unlock(&pv->lock);
+		return true;
+	}
 	first = max(range->start, pv->start);
 	last = min(range->end, pv->start + pv->nr * PAGE_SIZE);
 	for (i = (first - pv->start) >> PAGE_SHIFT;

@@ -85,6 +85,7 @@ struct gntdev_slot {
 	grant_handle_t uhandle;		/* user (PV) or only (PVH) mapping */
 	grant_handle_t khandle;		/* PV kernel mapping of @pages[i] */
 	bool leaked;			/* PV: user unmap refused, page kept */
+	bool refill;			/* PV: user PTE dropped, refilled on fault */
 };
 
 struct gntdev_range {
@@ -138,7 +139,25 @@ void gntdev_range_unprepare(struct gntdev_range *range);
 int gntdev_range_map(struct gntdev_range *range);
 void gntdev_range_unmap_now(struct gntdev_range *range);
 void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
-			     unsigned int nr);
+			     unsigned int nr, bool gone);
+vm_fault_t gntdev_range_refill(struct gntdev_range *range, unsigned int idx,
+			       bool writable);
+
+/*
+ * Does invalidation @r take the mapping away for good?  Only
+ * MMU_NOTIFY_UNMAP (munmap(), exit's unmap_vmas(), mremap()'s move of the
+ * page tables, the OOM reaper) and MMU_NOTIFY_RELEASE (exit, before
+ * that) do; after them the page tables may be freed.  Every other kind
+ * (CLEAR, PROTECTION_VMA, PROTECTION_PAGE, SOFT_DIRTY, MIGRATE,
+ * EXCLUSIVE, in 6.1 and 6.12 alike) leaves the mapping in place; some
+ * are even announced for ranges nothing is done to (the huge-PMD split
+ * check of every VMA split, clear_refs and PAGEMAP_SCAN over the whole
+ * address space).  See docs/design.md for the table.
+ */
+static inline bool gntdev_mn_removes(const struct mmu_notifier_range *r)
+{
+	return r->event == MMU_NOTIFY_UNMAP || r->event == MMU_NOTIFY_RELEASE;
+}
 
 /* gntdev-mmap.c */
 int gntdev_mmap(struct file *filp, struct vm_area_struct *vma);

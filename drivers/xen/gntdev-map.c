@@ -523,16 +523,25 @@ void gntdev_range_unmap_now(struct gntdev_range *range)
 
 /*
  * PV, caller holds range->lock: the MMU notifier is about to let the core
- * MM zap the user PTEs of slots [@first, @first + @nr).  Unmap the user
- * half of each mapped slot now (Xen clears the PTE; the kernel then finds
- * it empty), in hypercall batches.  This never waits: the kernel half
- * stays, so whoever holds a backing page (a pipe after vmsplice(),
- * direct I/O) still reaches the granted frame through the page's kernel
- * address; it is unmapped when the range is freed.  A user half Xen
- * refuses to unmap is leaked with its page (gntdev_slot_leak()).
+ * MM zap, move or rewrite the user PTEs of slots [@first, @first + @nr),
+ * which a PTE Xen wrote for a grant cannot survive.  Unmap the user half
+ * of each mapped slot now (Xen clears the PTE; the kernel then finds it
+ * empty), in hypercall batches.  This never waits: the kernel half stays,
+ * so whoever holds a backing page (a pipe after vmsplice(), direct I/O)
+ * still reaches the granted frame through the page's kernel address; it
+ * is unmapped when the range is freed.  A user half Xen refuses to unmap
+ * is leaked with its page (gntdev_slot_leak()).
+ *
+ * @gone: the mapping goes away for good (munmap, exit, mremap; see
+ * gntdev_mn_removes()): the notification byte is cleared and the slots
+ * are never mapped again.  Otherwise the VMA keeps the pages (a VMA
+ * split's huge-PMD check, mprotect(), MADV_DONTNEED, clear_refs...): the
+ * slots are marked for refill, and the next access maps the grant into
+ * the same PTE again (gntdev_range_refill()), so userspace sees its
+ * mapping intact.
  */
 void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
-			     unsigned int nr)
+			     unsigned int nr, bool gone)
 {
 	struct gnttab_unmap_grant_ref *ops = range->unmap_ops;
 	unsigned int i, k, b, c, n = 0;
@@ -543,11 +552,13 @@ void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
 		return;
 	nr = min(nr, range->count - first);
 
-	gntdev_notify_clear_byte(range, first, nr);
+	if (gone)
+		gntdev_notify_clear_byte(range, first, nr);
 
 	for (i = first; i < first + nr; i++) {
 		struct gntdev_slot *slot = &range->slots[i];
 
+		slot->refill = !gone && !slot->leaked;
 		if (slot->uhandle == INVALID_GRANT_HANDLE || slot->leaked)
 			continue;
 		gnttab_set_unmap_op(&ops[n], slot->pte_maddr,
@@ -577,10 +588,47 @@ void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
 			slot->uhandle = INVALID_GRANT_HANDLE;
 			unmapped++;
 		} else {
+			slot->refill = false;
 			gntdev_slot_leak(slot);
 		}
 	}
 	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -unmapped);
+}
+
+/*
+ * PV, caller holds range->lock: a fault at slot @idx's own address (the
+ * one recorded at mmap()).  If the notifier dropped that slot's user PTE
+ * without the mapping going away, map the grant into the PTE again,
+ * read-only unless @writable; VM_FAULT_NOPAGE then retries the access.
+ * Anything else (never mapped, gone for good, leaked) is SIGBUS.
+ */
+vm_fault_t gntdev_range_refill(struct gntdev_range *range, unsigned int idx,
+			       bool writable)
+{
+	const struct ioctl_gntdev_grant_ref *g = &range->grants[idx];
+	struct gntdev_slot *slot = &range->slots[idx];
+	struct gnttab_map_grant_ref op;
+	u32 flags = GNTMAP_host_map | GNTMAP_application_map |
+		    GNTMAP_contains_pte;
+
+	if (slot->uhandle != INVALID_GRANT_HANDLE)
+		return VM_FAULT_NOPAGE;		/* a racing fault refilled it */
+	if (!slot->refill || slot->leaked ||
+	    slot->khandle == INVALID_GRANT_HANDLE)
+		return VM_FAULT_SIGBUS;
+	if (range->readonly || !writable)
+		flags |= GNTMAP_readonly;
+	if (xen_feature(XENFEAT_gnttab_map_avail_bits))
+		flags |= 1 << _GNTMAP_guest_avail0;
+	gnttab_set_map_op(&op, slot->pte_maddr, flags, g->ref, g->domid);
+	gntdev_map_op_preset(&op);
+	gnttab_batch_map(&op, 1);
+	if (gntdev_map_op_result(&op, &slot->uhandle)) {
+		pr_debug("refill of slot %u failed: %d\n", idx, op.status);
+		return VM_FAULT_SIGBUS;
+	}
+	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, 1);
+	return VM_FAULT_NOPAGE;
 }
 
 /*
