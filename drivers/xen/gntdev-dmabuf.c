@@ -207,12 +207,27 @@ static unsigned long gdmb_page_kaddr(struct page *page)
 	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
 }
 
+/* The errno for a failed map operation's status. */
+static int gdmb_status_errno(s16 status)
+{
+	switch (status) {
+	case GNTST_eagain:
+		return -EAGAIN;
+	case GNTST_no_device_space:
+	case GNTST_no_space:
+		return -ENOSPC;
+	default:
+		return -EINVAL;
+	}
+}
+
 /*
  * Map all grants of @buf.  On failure the slots that did map keep their
  * handle (gdmb_buf_free() unmaps them) and the error is returned: -EAGAIN
  * if a grant was still paged out after the retries gnttab_map_refs()
  * makes, -ENOMEM if the hypercall could not be issued for lack of memory,
- * -EINVAL otherwise (bad ref, bad domid, no access, ...).
+ * -ENOSPC if Xen had no room for the mapping, -EINVAL otherwise (bad ref,
+ * bad domid, no access, the grant mapped too often at once, ...).
  */
 static int gdmb_map_grants(struct gdmb_buf *buf)
 {
@@ -242,13 +257,155 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
 				buf->handles[i + j] = ops[j].handle;
 				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
 			} else if (!ret) {
-				ret = ops[j].status == GNTST_eagain ?
-				      -EAGAIN : -EINVAL;
+				ret = gdmb_status_errno(ops[j].status);
 			}
 		}
 		cond_resched();
 	}
 	kfree(ops);
+	return ret;
+}
+
+/* ---- the PV kernel mapping ---- */
+
+/*
+ * Pages the kernel mapping covers.  vmap hands out the address of the
+ * first data byte, and an importer may touch the buffer's whole size
+ * from there: with a V2 data offset that runs data_ofs bytes past the
+ * last granted page, so the area then ends with one private zeroed page
+ * (buf->vmap_filler), never a grant.
+ */
+static unsigned int gdmb_vmap_pages(const struct gdmb_buf *buf)
+{
+	return buf->count + (buf->data_ofs ? 1 : 0);
+}
+
+/*
+ * PV kernel mapping ("alias").  A PV guest may not write a page-table
+ * entry that points at another domain's frame, so vmap() of the granted
+ * pages themselves would be refused by Xen.  Instead the area is first
+ * vmap()ed over a private placeholder page, then each grant is mapped a
+ * second time with GNTMAP_host_map at its address in the area, which
+ * makes Xen replace the placeholder entry.
+ *
+ * The alias is made at export time, not by ->vmap: a second mapping of a
+ * grant can be refused (Xen's per-grant pin count full after many
+ * exports of one ref, dom0's maptrack full), the dma-buf core WARNs on
+ * any vmap failure, and the export can report the refusal properly.
+ * So ->vmap cannot fail in PV, and a buffer pins each grant twice.
+ *
+ * Removal (release, or a failed export): each alias grant is unmapped
+ * (Xen clears the entry and flushes the TLB); a handle is forgotten only
+ * once Xen reports the unmap done (review S2).  If any unmap is refused,
+ * the area still shows a grant: it is never vunmap()ed (whose PTE clear
+ * Xen would refuse too), and the area, the placeholder and the handles
+ * are leaked rather than reused.
+ */
+static void gdmb_pv_alias_unmap(struct gdmb_buf *buf)
+{
+	unsigned int i = 0, n, j, failed = 0;
+	struct gnttab_unmap_grant_ref *op;
+	unsigned int idx[GDMB_BATCH];
+	int ret;
+
+	if (buf->vmap_handles && buf->vaddr) {
+		op = kcalloc(GDMB_BATCH, sizeof(*op),
+			     GFP_KERNEL | __GFP_NOFAIL);
+		while (i < buf->count) {
+			for (n = 0; i < buf->count && n < GDMB_BATCH; i++) {
+				if (buf->vmap_handles[i] == INVALID_GRANT_HANDLE)
+					continue;
+				gnttab_set_unmap_op(&op[n],
+						    (unsigned long)buf->vaddr +
+						    i * PAGE_SIZE, GNTMAP_host_map,
+						    buf->vmap_handles[i]);
+				op[n].status = GNTST_general_error;
+				idx[n++] = i;
+			}
+			if (!n)
+				break;
+			ret = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+							op, n);
+			for (j = 0; j < n; j++) {
+				if (ret || op[j].status != GNTST_okay) {
+					failed++;
+					continue;
+				}
+				buf->vmap_handles[idx[j]] = INVALID_GRANT_HANDLE;
+				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
+			}
+			cond_resched();
+		}
+		kfree(op);
+	}
+	if (failed) {
+		WARN_ONCE(1, "xen-gntdev: vmap alias unmap failed, area leaked\n");
+	} else {
+		if (buf->vaddr)
+			vunmap(buf->vaddr);
+		if (buf->vmap_filler)
+			__free_page(buf->vmap_filler);
+		kvfree(buf->vmap_handles);
+	}
+	buf->vaddr = NULL;
+	buf->vmap_filler = NULL;
+	buf->vmap_handles = NULL;
+}
+
+/* PV: make the alias; 0, or -errno with nothing left mapped. */
+static int gdmb_pv_alias_map(struct gdmb_buf *buf)
+{
+	unsigned int i, n, j, total = gdmb_vmap_pages(buf);
+	struct gnttab_map_grant_ref *op;
+	struct page **filler;
+	int ret = 0;
+
+	op = kcalloc(GDMB_BATCH, sizeof(*op), GFP_KERNEL);
+	buf->vmap_handles = kvcalloc(buf->count, sizeof(*buf->vmap_handles),
+				     GFP_KERNEL);
+	filler = kvcalloc(total, sizeof(*filler), GFP_KERNEL);
+	buf->vmap_filler = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!op || !buf->vmap_handles || !filler || !buf->vmap_filler) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < total; i++)
+		filler[i] = buf->vmap_filler;
+	for (i = 0; i < buf->count; i++)
+		buf->vmap_handles[i] = INVALID_GRANT_HANDLE;
+	buf->vaddr = vmap(filler, total, VM_MAP, PAGE_KERNEL);
+	if (!buf->vaddr) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	for (i = 0; i < buf->count && !ret; i += n) {
+		n = min_t(unsigned int, GDMB_BATCH, buf->count - i);
+		for (j = 0; j < n; j++) {
+			gnttab_set_map_op(&op[j], (unsigned long)buf->vaddr +
+					  (i + j) * PAGE_SIZE, GNTMAP_host_map,
+					  buf->refs[i + j], buf->domid);
+			op[j].status = GNTST_general_error;
+			op[j].handle = INVALID_GRANT_HANDLE;
+		}
+		gnttab_batch_map(op, n);
+		for (j = 0; j < n; j++) {
+			if (op[j].status == GNTST_okay) {
+				buf->vmap_handles[i + j] = op[j].handle;
+				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
+			} else if (!ret) {
+				ret = gdmb_status_errno(op[j].status);
+			}
+		}
+		cond_resched();
+	}
+out:
+	kvfree(filler);
+	kfree(op);
+	if (ret) {
+		pr_debug("vmap alias of %u grants failed: %d\n", buf->count, ret);
+		gdmb_pv_alias_unmap(buf);
+	}
 	return ret;
 }
 
@@ -503,6 +660,9 @@ static void gdmb_buf_free(struct gdmb_buf *buf)
 	struct gntab_unmap_queue_data *q = &buf->unmapq;
 	unsigned int i, n = 0;
 
+	/* The alias maps the grants, not the pages: nothing to wait for. */
+	if (xen_pv_domain())
+		gdmb_pv_alias_unmap(buf);
 	if (buf->pages && buf->handles && buf->unmap_ops && buf->unmap_pages) {
 		for (i = 0; i < buf->count; i++) {
 			if (buf->handles[i] == INVALID_GRANT_HANDLE)
@@ -574,6 +734,8 @@ static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
 	gntdev_stat_add(GNTDEV_STAT_PAGES, count);
 
 	ret = gdmb_map_grants(buf);
+	if (!ret && xen_pv_domain())
+		ret = gdmb_pv_alias_map(buf);
 	if (ret)
 		goto err;
 	return buf;
@@ -771,142 +933,6 @@ static int gdmb_end_cpu_access(struct dma_buf *dmabuf,
 	return 0;
 }
 
-/*
- * PV vmap.  A PV guest may not write a page-table entry that points at
- * another domain's frame, so vmap() of the granted pages themselves
- * would be refused by Xen.  Instead the area is first vmap()ed over a
- * private placeholder page, then each grant is mapped a second time with
- * GNTMAP_host_map at its address in the area, which makes Xen replace
- * the placeholder entry.  vunmap reverses this: the grant unmap clears
- * the entries (and flushes the TLB), then vunmap() drops the area.
- */
-static void gdmb_pv_vunmap_grants(struct gdmb_buf *buf)
-{
-	struct gnttab_unmap_grant_ref *op;
-	unsigned int i = 0, n, j;
-	int ret;
-
-	op = kcalloc(GDMB_BATCH, sizeof(*op), GFP_KERNEL | __GFP_NOFAIL);
-	while (i < buf->count) {
-		for (n = 0; i < buf->count && n < GDMB_BATCH; i++) {
-			if (buf->vmap_handles[i] == INVALID_GRANT_HANDLE)
-				continue;
-			gnttab_set_unmap_op(&op[n++], (unsigned long)buf->vaddr +
-					    i * PAGE_SIZE, GNTMAP_host_map,
-					    buf->vmap_handles[i]);
-			buf->vmap_handles[i] = INVALID_GRANT_HANDLE;
-		}
-		if (!n)
-			break;
-		ret = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
-						op, n);
-		for (j = 0; j < n; j++) {
-			if (!ret && op[j].status == GNTST_okay)
-				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
-			else
-				WARN_ONCE(1, "xen-gntdev: vmap alias unmap failed\n");
-		}
-		cond_resched();
-	}
-	kfree(op);
-}
-
-/*
- * Pages the kernel mapping covers.  vmap hands out the address of the
- * first data byte, and an importer may touch the buffer's whole size
- * from there: with a V2 data offset that runs data_ofs bytes past the
- * last granted page, so the area then ends with one private zeroed page
- * (buf->vmap_filler), never a grant.
- */
-static unsigned int gdmb_vmap_pages(const struct gdmb_buf *buf)
-{
-	return buf->count + (buf->data_ofs ? 1 : 0);
-}
-
-static int gdmb_pv_vmap(struct gdmb_buf *buf)
-{
-	unsigned int i, n, j, total = gdmb_vmap_pages(buf);
-	struct gnttab_map_grant_ref *op;
-	struct page **filler;
-	int ret = 0;
-
-	op = kcalloc(GDMB_BATCH, sizeof(*op), GFP_KERNEL);
-	buf->vmap_handles = kvcalloc(buf->count, sizeof(*buf->vmap_handles),
-				     GFP_KERNEL);
-	filler = kvcalloc(total, sizeof(*filler), GFP_KERNEL);
-	buf->vmap_filler = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!op || !buf->vmap_handles || !filler || !buf->vmap_filler) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < total; i++)
-		filler[i] = buf->vmap_filler;
-	for (i = 0; i < buf->count; i++)
-		buf->vmap_handles[i] = INVALID_GRANT_HANDLE;
-	buf->vaddr = vmap(filler, total, VM_MAP, PAGE_KERNEL);
-	if (!buf->vaddr) {
-		ret = -ENOMEM;
-		goto out;
-	}
-
-	for (i = 0; i < buf->count; i += n) {
-		n = min_t(unsigned int, GDMB_BATCH, buf->count - i);
-		for (j = 0; j < n; j++) {
-			gnttab_set_map_op(&op[j], (unsigned long)buf->vaddr +
-					  (i + j) * PAGE_SIZE, GNTMAP_host_map,
-					  buf->refs[i + j], buf->domid);
-			op[j].status = GNTST_general_error;
-		}
-		gnttab_batch_map(op, n);
-		for (j = 0; j < n; j++) {
-			if (op[j].status == GNTST_okay) {
-				buf->vmap_handles[i + j] = op[j].handle;
-				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
-			} else if (!ret) {
-				ret = op[j].status == GNTST_eagain ?
-				      -EAGAIN : -EFAULT;
-			}
-		}
-		if (ret)
-			break;
-		cond_resched();
-	}
-	if (ret) {
-		gdmb_pv_vunmap_grants(buf);
-		vunmap(buf->vaddr);
-		buf->vaddr = NULL;
-	}
-out:
-	kvfree(filler);
-	kfree(op);
-	if (ret) {
-		if (buf->vmap_filler)
-			__free_page(buf->vmap_filler);
-		buf->vmap_filler = NULL;
-		kvfree(buf->vmap_handles);
-		buf->vmap_handles = NULL;
-	}
-	return ret;
-}
-
-static void gdmb_vunmap_locked(struct gdmb_buf *buf)
-{
-	if (xen_pv_domain()) {
-		gdmb_pv_vunmap_grants(buf);
-		vunmap(buf->vaddr);
-		__free_page(buf->vmap_filler);
-		buf->vmap_filler = NULL;
-		kvfree(buf->vmap_handles);
-		buf->vmap_handles = NULL;
-	} else {
-		vunmap(buf->vaddr);
-		if (buf->vmap_filler)
-			__free_page(buf->vmap_filler);
-		buf->vmap_filler = NULL;
-	}
-	buf->vaddr = NULL;
-}
-
 /* Auto-translated: the pages' gpfns are the grants. */
 static int gdmb_pvh_vmap(struct gdmb_buf *buf)
 {
@@ -935,18 +961,24 @@ out:
 	return ret;
 }
 
+static void gdmb_pvh_vunmap(struct gdmb_buf *buf)
+{
+	vunmap(buf->vaddr);
+	buf->vaddr = NULL;
+	if (buf->vmap_filler)
+		__free_page(buf->vmap_filler);
+	buf->vmap_filler = NULL;
+}
+
+/* PV: the alias exists from export to release; only PVH maps here. */
 static int gdmb_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct gdmb_buf *buf = dmabuf->priv;
 	int ret = 0;
 
 	mutex_lock(&buf->lock);
-	if (!buf->vmap_users) {
-		if (xen_pv_domain())
-			ret = gdmb_pv_vmap(buf);
-		else
-			ret = gdmb_pvh_vmap(buf);
-	}
+	if (!buf->vmap_users && !xen_pv_domain())
+		ret = gdmb_pvh_vmap(buf);
 	if (!ret) {
 		buf->vmap_users++;
 		iosys_map_set_vaddr(map, buf->vaddr + buf->data_ofs);
@@ -960,8 +992,9 @@ static void gdmb_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	struct gdmb_buf *buf = dmabuf->priv;
 
 	mutex_lock(&buf->lock);
-	if (!WARN_ON_ONCE(!buf->vmap_users) && !--buf->vmap_users)
-		gdmb_vunmap_locked(buf);
+	if (!WARN_ON_ONCE(!buf->vmap_users) && !--buf->vmap_users &&
+	    !xen_pv_domain())
+		gdmb_pvh_vunmap(buf);
 	mutex_unlock(&buf->lock);
 }
 
@@ -1198,10 +1231,11 @@ static void gdmb_release(struct dma_buf *dmabuf)
 
 	/* Counters are back at baseline before any waiter wakes up. */
 	gntdev_stat_add(GNTDEV_STAT_DMABUF_EXPORTS, -1);
-	/* Importers must vunmap first; never leave an alias mapped. */
+	/* Importers must vunmap first (PV: the alias goes in the free). */
 	if (WARN_ON_ONCE(buf->vmap_users)) {
 		buf->vmap_users = 0;
-		gdmb_vunmap_locked(buf);
+		if (!xen_pv_domain())
+			gdmb_pvh_vunmap(buf);
 	}
 	gdmb_buf_free(buf);
 }
