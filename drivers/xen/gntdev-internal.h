@@ -65,6 +65,18 @@ struct gntdev_dmabuf_ctx;
 /* Module parameter "limit": the most grants one call may name. */
 extern unsigned int gntdev_limit;
 
+/*
+ * The largest "limit" accepted (review S4): every per-call array has at
+ * most one grant operation per grant, and none may exceed what
+ * kvmalloc() accepts (INT_MAX bytes; beyond, it WARNs and fails).
+ */
+#define GNTDEV_OP_SIZE_MAX \
+	(sizeof(struct gnttab_map_grant_ref) > \
+	 sizeof(struct gnttab_unmap_grant_ref) ? \
+	 sizeof(struct gnttab_map_grant_ref) : \
+	 sizeof(struct gnttab_unmap_grant_ref))
+#define GNTDEV_LIMIT_MAX	((unsigned int)(INT_MAX / GNTDEV_OP_SIZE_MAX))
+
 struct gntdev_file {
 	struct mutex lock;		/* the fields below */
 	struct list_head ranges;	/* sorted by @pgoff, no overlap */

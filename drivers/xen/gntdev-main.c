@@ -26,7 +26,19 @@
 #include "gntdev-stats.h"
 
 unsigned int gntdev_limit = 65536;
-module_param_named(limit, gntdev_limit, uint, 0644);
+
+/* A limit above GNTDEV_LIMIT_MAX is refused (EINVAL), the old one stays. */
+static int gntdev_limit_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, GNTDEV_LIMIT_MAX);
+}
+
+static const struct kernel_param_ops gntdev_limit_ops = {
+	.set = gntdev_limit_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(limit, &gntdev_limit_ops, &gntdev_limit, 0644);
 MODULE_PARM_DESC(limit,
 		 "Most grants one ioctl may name (MAP_GRANT_REF, dma-buf)");
 
