@@ -111,6 +111,21 @@ GNTDEV_IMPORT_NS_DMA_BUF();
 
 #define GDMB_FLAGS_KNOWN	(GNTDEV_DMA_FLAG_WC | GNTDEV_DMA_FLAG_COHERENT)
 
+/*
+ * Module parameter "dmabuf_max_pages": the most backing pages all
+ * exported buffers together may hold, pages parked after a failed
+ * repopulation included (PVH: real RAM below 4 GiB taken out of dom0;
+ * PV: ballooned or unpopulated pages).  An export that would exceed it
+ * fails with EDQUOT.  Buffers outlive their files, so only a global
+ * bound limits them.  gdmb_held counts the pages held or reserved by an
+ * export in progress.
+ */
+static unsigned int gdmb_max_pages = 65536;
+module_param_named(dmabuf_max_pages, gdmb_max_pages, uint, 0644);
+MODULE_PARM_DESC(dmabuf_max_pages,
+		 "Most backing pages all exported dma-bufs may hold (EDQUOT beyond)");
+static atomic_long_t gdmb_held = ATOMIC_LONG_INIT(0);
+
 struct gntdev_dmabuf_ctx {
 	struct list_head exports;	/* gdmb_rec.node, gdmb_track_lock */
 };
@@ -434,6 +449,36 @@ out:
 static LIST_HEAD(gdmb_stray);
 static DEFINE_SPINLOCK(gdmb_stray_lock);
 
+/* Pages now held (+) or given back (-): the counters and the cap. */
+static void gdmb_pages_add(long n)
+{
+	gntdev_stat_add(GNTDEV_STAT_PAGES, n);
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_PAGES, n);
+	atomic_long_add(n, &gdmb_held);
+}
+
+/*
+ * Reserve @nr pages under the cap before allocating them; the caller
+ * either keeps the reservation (the pages are held) or drops it with
+ * gdmb_unreserve().  False if the cap would be exceeded.
+ */
+static bool gdmb_reserve(unsigned int nr)
+{
+	if (atomic_long_add_return(nr, &gdmb_held) <=
+	    (long)READ_ONCE(gdmb_max_pages)) {
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_PAGES, nr);
+		return true;
+	}
+	atomic_long_sub(nr, &gdmb_held);
+	return false;
+}
+
+static void gdmb_unreserve(unsigned int nr)
+{
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_PAGES, -(long)nr);
+	atomic_long_sub(nr, &gdmb_held);
+}
+
 static void gdmb_stray_add(struct page *page)
 {
 	spin_lock(&gdmb_stray_lock);
@@ -468,7 +513,7 @@ static void gdmb_stray_retry(void)
 			got = 0;
 		for (j = 0; j < got; j++)
 			__free_page(batch[j]);
-		gntdev_stat_add(GNTDEV_STAT_PAGES, -got);
+		gdmb_pages_add(-got);
 		if (got < n) {
 			/* Xen is still short: keep the rest for next time. */
 			spin_lock(&gdmb_stray_lock);
@@ -514,7 +559,9 @@ static unsigned int gdmb_pvh_free_pages(unsigned int nr, struct page **pages)
 
 /*
  * On failure nothing stays allocated except pages that had to be
- * parked; those are added to the "pages" counter here.
+ * parked; those are added to the counters here (on top of the caller's
+ * reservation, which the caller drops).  The pages are charged to the
+ * caller's memory cgroup (__GFP_ACCOUNT) for as long as they are held.
  */
 static int gdmb_pvh_alloc_pages(unsigned int nr, struct page **pages)
 {
@@ -526,7 +573,7 @@ static int gdmb_pvh_alloc_pages(unsigned int nr, struct page **pages)
 		n = min_t(unsigned int, GDMB_BATCH, nr - i);
 		for (j = 0; j < n; j++) {
 			pages[i + j] = alloc_page(GFP_KERNEL | __GFP_DMA32 |
-						  __GFP_NOWARN);
+						  __GFP_ACCOUNT | __GFP_NOWARN);
 			if (!pages[i + j])
 				break;
 			clear_highpage(pages[i + j]);
@@ -542,7 +589,7 @@ static int gdmb_pvh_alloc_pages(unsigned int nr, struct page **pages)
 				__free_page(pages[i + j]);
 			parked += i - gdmb_pvh_free_pages(i, pages);
 			if (parked)
-				gntdev_stat_add(GNTDEV_STAT_PAGES, parked);
+				gdmb_pages_add(parked);
 			return -ENOMEM;
 		}
 		cond_resched();
@@ -565,7 +612,7 @@ static int gdmb_alloc_pages(unsigned int nr, struct page **pages)
 		gnttab_pages_clear_private(nr, pages);
 		parked = nr - gdmb_pvh_free_pages(nr, pages);
 		if (parked)
-			gntdev_stat_add(GNTDEV_STAT_PAGES, parked);
+			gdmb_pages_add(parked);
 	}
 	return ret;
 }
@@ -602,8 +649,7 @@ static void gdmb_buf_finish(struct gdmb_buf *buf, unsigned int failed)
 	if (buf->pages && buf->pages[0]) {
 		unsigned int parked = gdmb_free_pages(buf->count, buf->pages);
 
-		gntdev_stat_add(GNTDEV_STAT_PAGES,
-				-(long)(buf->count - parked));
+		gdmb_pages_add(-(long)(buf->count - parked));
 	}
 	kvfree(buf->handles);
 	kvfree(buf->pages);
@@ -725,12 +771,18 @@ static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
 	for (i = 0; i < count; i++)
 		buf->handles[i] = INVALID_GRANT_HANDLE;
 
+	if (!gdmb_reserve(count)) {
+		ret = -EDQUOT;
+		goto err;
+	}
 	ret = gdmb_alloc_pages(count, buf->pages);
 	if (ret) {
+		gdmb_unreserve(count);
 		buf->pages[0] = NULL;
 		ret = -ENOMEM;
 		goto err;
 	}
+	/* gdmb_held and dmabuf_pages already count them (reserved). */
 	gntdev_stat_add(GNTDEV_STAT_PAGES, count);
 
 	ret = gdmb_map_grants(buf);
