@@ -674,7 +674,8 @@ out:
  * freed here; the grant-table code does not touch @q after this call.
  * Drops the module reference gdmb_buf_free() took as its very last
  * action, so only this function's return remains to run in module text
- * once rmmod may proceed.
+ * once rmmod may proceed; gntdev_exit() waits for a tasks-RCU grace
+ * period, which that return cannot outlast.
  */
 static void gdmb_unmap_done(int result, struct gntab_unmap_queue_data *q)
 {

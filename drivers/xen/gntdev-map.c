@@ -558,7 +558,9 @@ void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
 	for (i = first; i < first + nr; i++) {
 		struct gntdev_slot *slot = &range->slots[i];
 
-		slot->refill = !gone && !slot->leaked;
+		/* Gone stays gone; only a slot unmapped now may be refilled. */
+		if (gone)
+			slot->refill = false;
 		if (slot->uhandle == INVALID_GRANT_HANDLE || slot->leaked)
 			continue;
 		gnttab_set_unmap_op(&ops[n], slot->pte_maddr,
@@ -586,6 +588,7 @@ void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
 			continue;
 		if (ops[k++].status == GNTST_okay) {
 			slot->uhandle = INVALID_GRANT_HANDLE;
+			slot->refill = !gone;
 			unmapped++;
 		} else {
 			slot->refill = false;

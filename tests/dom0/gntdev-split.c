@@ -8,8 +8,11 @@
  * whole 2 MiB block (its huge-PMD split check); then `echo 4 >
  * /proc/self/clear_refs` announces one over the whole address space.
  * After each, every page but the unmapped one still shows the domU's
- * bytes, and writes still reach the domU.  munmap() and exit() still
- * unmap: the counters return to the baseline.
+ * bytes, and writes still reach the domU.  mremap() really moves: in PV
+ * the moved pages arrive empty and are never refilled, even back at
+ * their old address after another clear_refs (a refill there would use
+ * a PTE recorded for an address the mapping had left).  munmap() and exit() still unmap: the counters
+ * return to the baseline.
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>
@@ -22,6 +25,7 @@
 #define HOLE 5u		/* munmap()ed */
 #define RANDOM 700u	/* madvise(MADV_RANDOM) */
 #define RDONLY 900u	/* mprotect(PROT_READ) */
+#define MOVED 300u	/* mremap()ed away and back */
 
 static int probe[2];
 
@@ -150,6 +154,39 @@ int main(void)
 	xt_ok(xt_gntdev_stat("mapped_grants") == opened.v[2] + want,
 	      "mapped_grants back to all but slot %u (%ld)", HOLE,
 	      xt_gntdev_stat("mapped_grants") - opened.v[2]);
+
+	/*
+	 * ---- mremap() away and back: PV, the moved pages arrive empty and
+	 * stay empty even back at their old address (the refill never uses
+	 * a PTE recorded for an address the mapping left); PVH, the pages
+	 * move with the mapping ----
+	 */
+	{
+		size_t mlen = 4 * (size_t)GT_PAGE;
+		void *from = (void *)(mem + MOVED * GT_PAGE), *to, *p;
+
+		to = mmap(NULL, mlen, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+		p = mremap(from, mlen, mlen, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		xt_ok(to != MAP_FAILED && p == to, "mremap of slots %u..%u elsewhere",
+		      MOVED, MOVED + 3);
+		if (gt_dom0_is_pv())
+			xt_ok(p == to && !readable(p),
+			      "PV: the moved pages arrive empty (SIGBUS)");
+		else
+			xt_ok(p == to && gt_mismatch(p, MOVED % NREFS, 4, 8) < 0,
+			      "PVH: the pages moved with the mapping");
+		p = mremap(to, mlen, mlen, MREMAP_MAYMOVE | MREMAP_FIXED, from);
+		xt_ok(p == from, "mremap back to the old address");
+		/* A non-removing invalidation must not revive them. */
+		xt_ok(clear_refs(), "clear_refs again");
+		if (gt_dom0_is_pv())
+			xt_ok(p == from && !readable(p),
+			      "PV: back at the old address they stay empty, clear_refs or not");
+		else
+			xt_ok(p == from && gt_mismatch(p, MOVED % NREFS, 4, 8) < 0,
+			      "PVH: back at the old address with the pages");
+	}
 
 	/* ---- munmap and exit still unmap ---- */
 	xt_ok(munmap((void *)mem, len) == 0, "munmap of the rest");
