@@ -111,6 +111,21 @@ GNTDEV_IMPORT_NS_DMA_BUF();
 
 #define GDMB_FLAGS_KNOWN	(GNTDEV_DMA_FLAG_WC | GNTDEV_DMA_FLAG_COHERENT)
 
+/*
+ * Module parameter "dmabuf_max_pages": the most backing pages all
+ * exported buffers together may hold, pages parked after a failed
+ * repopulation included (PVH: real RAM below 4 GiB taken out of dom0;
+ * PV: ballooned or unpopulated pages).  An export that would exceed it
+ * fails with EDQUOT.  Buffers outlive their files, so only a global
+ * bound limits them.  gdmb_held counts the pages held or reserved by an
+ * export in progress.
+ */
+static unsigned int gdmb_max_pages = 65536;
+module_param_named(dmabuf_max_pages, gdmb_max_pages, uint, 0644);
+MODULE_PARM_DESC(dmabuf_max_pages,
+		 "Most backing pages all exported dma-bufs may hold (EDQUOT beyond)");
+static atomic_long_t gdmb_held = ATOMIC_LONG_INIT(0);
+
 struct gntdev_dmabuf_ctx {
 	struct list_head exports;	/* gdmb_rec.node, gdmb_track_lock */
 };
@@ -143,7 +158,8 @@ struct gdmb_buf {
 	unsigned int vmap_users;
 	void *vaddr;			/* kernel mapping, page 0 */
 	grant_handle_t *vmap_handles;	/* PV: the vmap alias mappings */
-	struct page *vmap_filler;	/* PV: placeholder page for vmap() */
+	/* PV: placeholder page for vmap(); both: the V2 tail (see vmap) */
+	struct page *vmap_filler;
 };
 
 struct gdmb_attach {
@@ -206,12 +222,27 @@ static unsigned long gdmb_page_kaddr(struct page *page)
 	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
 }
 
+/* The errno for a failed map operation's status. */
+static int gdmb_status_errno(s16 status)
+{
+	switch (status) {
+	case GNTST_eagain:
+		return -EAGAIN;
+	case GNTST_no_device_space:
+	case GNTST_no_space:
+		return -ENOSPC;
+	default:
+		return -EINVAL;
+	}
+}
+
 /*
  * Map all grants of @buf.  On failure the slots that did map keep their
  * handle (gdmb_buf_free() unmaps them) and the error is returned: -EAGAIN
  * if a grant was still paged out after the retries gnttab_map_refs()
  * makes, -ENOMEM if the hypercall could not be issued for lack of memory,
- * -EINVAL otherwise (bad ref, bad domid, no access, ...).
+ * -ENOSPC if Xen had no room for the mapping, -EINVAL otherwise (bad ref,
+ * bad domid, no access, the grant mapped too often at once, ...).
  */
 static int gdmb_map_grants(struct gdmb_buf *buf)
 {
@@ -241,13 +272,155 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
 				buf->handles[i + j] = ops[j].handle;
 				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
 			} else if (!ret) {
-				ret = ops[j].status == GNTST_eagain ?
-				      -EAGAIN : -EINVAL;
+				ret = gdmb_status_errno(ops[j].status);
 			}
 		}
 		cond_resched();
 	}
 	kfree(ops);
+	return ret;
+}
+
+/* ---- the PV kernel mapping ---- */
+
+/*
+ * Pages the kernel mapping covers.  vmap hands out the address of the
+ * first data byte, and an importer may touch the buffer's whole size
+ * from there: with a V2 data offset that runs data_ofs bytes past the
+ * last granted page, so the area then ends with one private zeroed page
+ * (buf->vmap_filler), never a grant.
+ */
+static unsigned int gdmb_vmap_pages(const struct gdmb_buf *buf)
+{
+	return buf->count + (buf->data_ofs ? 1 : 0);
+}
+
+/*
+ * PV kernel mapping ("alias").  A PV guest may not write a page-table
+ * entry that points at another domain's frame, so vmap() of the granted
+ * pages themselves would be refused by Xen.  Instead the area is first
+ * vmap()ed over a private placeholder page, then each grant is mapped a
+ * second time with GNTMAP_host_map at its address in the area, which
+ * makes Xen replace the placeholder entry.
+ *
+ * The alias is made at export time, not by ->vmap: a second mapping of a
+ * grant can be refused (Xen's per-grant pin count full after many
+ * exports of one ref, dom0's maptrack full), the dma-buf core WARNs on
+ * any vmap failure, and the export can report the refusal properly.
+ * So ->vmap cannot fail in PV, and a buffer pins each grant twice.
+ *
+ * Removal (release, or a failed export): each alias grant is unmapped
+ * (Xen clears the entry and flushes the TLB); a handle is forgotten only
+ * once Xen reports the unmap done (review S2).  If any unmap is refused,
+ * the area still shows a grant: it is never vunmap()ed (whose PTE clear
+ * Xen would refuse too), and the area, the placeholder and the handles
+ * are leaked rather than reused.
+ */
+static void gdmb_pv_alias_unmap(struct gdmb_buf *buf)
+{
+	unsigned int i = 0, n, j, failed = 0;
+	struct gnttab_unmap_grant_ref *op;
+	unsigned int idx[GDMB_BATCH];
+	int ret;
+
+	if (buf->vmap_handles && buf->vaddr) {
+		op = kcalloc(GDMB_BATCH, sizeof(*op),
+			     GFP_KERNEL | __GFP_NOFAIL);
+		while (i < buf->count) {
+			for (n = 0; i < buf->count && n < GDMB_BATCH; i++) {
+				if (buf->vmap_handles[i] == INVALID_GRANT_HANDLE)
+					continue;
+				gnttab_set_unmap_op(&op[n],
+						    (unsigned long)buf->vaddr +
+						    i * PAGE_SIZE, GNTMAP_host_map,
+						    buf->vmap_handles[i]);
+				op[n].status = GNTST_general_error;
+				idx[n++] = i;
+			}
+			if (!n)
+				break;
+			ret = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+							op, n);
+			for (j = 0; j < n; j++) {
+				if (ret || op[j].status != GNTST_okay) {
+					failed++;
+					continue;
+				}
+				buf->vmap_handles[idx[j]] = INVALID_GRANT_HANDLE;
+				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
+			}
+			cond_resched();
+		}
+		kfree(op);
+	}
+	if (failed) {
+		WARN_ONCE(1, "xen-gntdev: vmap alias unmap failed, area leaked\n");
+	} else {
+		if (buf->vaddr)
+			vunmap(buf->vaddr);
+		if (buf->vmap_filler)
+			__free_page(buf->vmap_filler);
+		kvfree(buf->vmap_handles);
+	}
+	buf->vaddr = NULL;
+	buf->vmap_filler = NULL;
+	buf->vmap_handles = NULL;
+}
+
+/* PV: make the alias; 0, or -errno with nothing left mapped. */
+static int gdmb_pv_alias_map(struct gdmb_buf *buf)
+{
+	unsigned int i, n, j, total = gdmb_vmap_pages(buf);
+	struct gnttab_map_grant_ref *op;
+	struct page **filler;
+	int ret = 0;
+
+	op = kcalloc(GDMB_BATCH, sizeof(*op), GFP_KERNEL);
+	buf->vmap_handles = kvcalloc(buf->count, sizeof(*buf->vmap_handles),
+				     GFP_KERNEL);
+	filler = kvcalloc(total, sizeof(*filler), GFP_KERNEL);
+	buf->vmap_filler = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!op || !buf->vmap_handles || !filler || !buf->vmap_filler) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < total; i++)
+		filler[i] = buf->vmap_filler;
+	for (i = 0; i < buf->count; i++)
+		buf->vmap_handles[i] = INVALID_GRANT_HANDLE;
+	buf->vaddr = vmap(filler, total, VM_MAP, PAGE_KERNEL);
+	if (!buf->vaddr) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	for (i = 0; i < buf->count && !ret; i += n) {
+		n = min_t(unsigned int, GDMB_BATCH, buf->count - i);
+		for (j = 0; j < n; j++) {
+			gnttab_set_map_op(&op[j], (unsigned long)buf->vaddr +
+					  (i + j) * PAGE_SIZE, GNTMAP_host_map,
+					  buf->refs[i + j], buf->domid);
+			op[j].status = GNTST_general_error;
+			op[j].handle = INVALID_GRANT_HANDLE;
+		}
+		gnttab_batch_map(op, n);
+		for (j = 0; j < n; j++) {
+			if (op[j].status == GNTST_okay) {
+				buf->vmap_handles[i + j] = op[j].handle;
+				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
+			} else if (!ret) {
+				ret = gdmb_status_errno(op[j].status);
+			}
+		}
+		cond_resched();
+	}
+out:
+	kvfree(filler);
+	kfree(op);
+	if (ret) {
+		pr_debug("vmap alias of %u grants failed: %d\n", buf->count, ret);
+		gdmb_pv_alias_unmap(buf);
+	}
 	return ret;
 }
 
@@ -275,6 +448,36 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
  */
 static LIST_HEAD(gdmb_stray);
 static DEFINE_SPINLOCK(gdmb_stray_lock);
+
+/* Pages now held (+) or given back (-): the counters and the cap. */
+static void gdmb_pages_add(long n)
+{
+	gntdev_stat_add(GNTDEV_STAT_PAGES, n);
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_PAGES, n);
+	atomic_long_add(n, &gdmb_held);
+}
+
+/*
+ * Reserve @nr pages under the cap before allocating them; the caller
+ * either keeps the reservation (the pages are held) or drops it with
+ * gdmb_unreserve().  False if the cap would be exceeded.
+ */
+static bool gdmb_reserve(unsigned int nr)
+{
+	if (atomic_long_add_return(nr, &gdmb_held) <=
+	    (long)READ_ONCE(gdmb_max_pages)) {
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_PAGES, nr);
+		return true;
+	}
+	atomic_long_sub(nr, &gdmb_held);
+	return false;
+}
+
+static void gdmb_unreserve(unsigned int nr)
+{
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_PAGES, -(long)nr);
+	atomic_long_sub(nr, &gdmb_held);
+}
 
 static void gdmb_stray_add(struct page *page)
 {
@@ -310,7 +513,7 @@ static void gdmb_stray_retry(void)
 			got = 0;
 		for (j = 0; j < got; j++)
 			__free_page(batch[j]);
-		gntdev_stat_add(GNTDEV_STAT_PAGES, -got);
+		gdmb_pages_add(-got);
 		if (got < n) {
 			/* Xen is still short: keep the rest for next time. */
 			spin_lock(&gdmb_stray_lock);
@@ -356,7 +559,9 @@ static unsigned int gdmb_pvh_free_pages(unsigned int nr, struct page **pages)
 
 /*
  * On failure nothing stays allocated except pages that had to be
- * parked; those are added to the "pages" counter here.
+ * parked; those are added to the counters here (on top of the caller's
+ * reservation, which the caller drops).  The pages are charged to the
+ * caller's memory cgroup (__GFP_ACCOUNT) for as long as they are held.
  */
 static int gdmb_pvh_alloc_pages(unsigned int nr, struct page **pages)
 {
@@ -368,7 +573,7 @@ static int gdmb_pvh_alloc_pages(unsigned int nr, struct page **pages)
 		n = min_t(unsigned int, GDMB_BATCH, nr - i);
 		for (j = 0; j < n; j++) {
 			pages[i + j] = alloc_page(GFP_KERNEL | __GFP_DMA32 |
-						  __GFP_NOWARN);
+						  __GFP_ACCOUNT | __GFP_NOWARN);
 			if (!pages[i + j])
 				break;
 			clear_highpage(pages[i + j]);
@@ -384,7 +589,7 @@ static int gdmb_pvh_alloc_pages(unsigned int nr, struct page **pages)
 				__free_page(pages[i + j]);
 			parked += i - gdmb_pvh_free_pages(i, pages);
 			if (parked)
-				gntdev_stat_add(GNTDEV_STAT_PAGES, parked);
+				gdmb_pages_add(parked);
 			return -ENOMEM;
 		}
 		cond_resched();
@@ -407,7 +612,7 @@ static int gdmb_alloc_pages(unsigned int nr, struct page **pages)
 		gnttab_pages_clear_private(nr, pages);
 		parked = nr - gdmb_pvh_free_pages(nr, pages);
 		if (parked)
-			gntdev_stat_add(GNTDEV_STAT_PAGES, parked);
+			gdmb_pages_add(parked);
 	}
 	return ret;
 }
@@ -444,8 +649,7 @@ static void gdmb_buf_finish(struct gdmb_buf *buf, unsigned int failed)
 	if (buf->pages && buf->pages[0]) {
 		unsigned int parked = gdmb_free_pages(buf->count, buf->pages);
 
-		gntdev_stat_add(GNTDEV_STAT_PAGES,
-				-(long)(buf->count - parked));
+		gdmb_pages_add(-(long)(buf->count - parked));
 	}
 	kvfree(buf->handles);
 	kvfree(buf->pages);
@@ -470,7 +674,8 @@ out:
  * freed here; the grant-table code does not touch @q after this call.
  * Drops the module reference gdmb_buf_free() took as its very last
  * action, so only this function's return remains to run in module text
- * once rmmod may proceed.
+ * once rmmod may proceed; gntdev_exit() waits for a tasks-RCU grace
+ * period, which that return cannot outlast.
  */
 static void gdmb_unmap_done(int result, struct gntab_unmap_queue_data *q)
 {
@@ -502,6 +707,9 @@ static void gdmb_buf_free(struct gdmb_buf *buf)
 	struct gntab_unmap_queue_data *q = &buf->unmapq;
 	unsigned int i, n = 0;
 
+	/* The alias maps the grants, not the pages: nothing to wait for. */
+	if (xen_pv_domain())
+		gdmb_pv_alias_unmap(buf);
 	if (buf->pages && buf->handles && buf->unmap_ops && buf->unmap_pages) {
 		for (i = 0; i < buf->count; i++) {
 			if (buf->handles[i] == INVALID_GRANT_HANDLE)
@@ -564,15 +772,23 @@ static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
 	for (i = 0; i < count; i++)
 		buf->handles[i] = INVALID_GRANT_HANDLE;
 
+	if (!gdmb_reserve(count)) {
+		ret = -EDQUOT;
+		goto err;
+	}
 	ret = gdmb_alloc_pages(count, buf->pages);
 	if (ret) {
+		gdmb_unreserve(count);
 		buf->pages[0] = NULL;
 		ret = -ENOMEM;
 		goto err;
 	}
+	/* gdmb_held and dmabuf_pages already count them (reserved). */
 	gntdev_stat_add(GNTDEV_STAT_PAGES, count);
 
 	ret = gdmb_map_grants(buf);
+	if (!ret && xen_pv_domain())
+		ret = gdmb_pv_alias_map(buf);
 	if (ret)
 		goto err;
 	return buf;
@@ -770,144 +986,52 @@ static int gdmb_end_cpu_access(struct dma_buf *dmabuf,
 	return 0;
 }
 
-/*
- * PV vmap.  A PV guest may not write a page-table entry that points at
- * another domain's frame, so vmap() of the granted pages themselves
- * would be refused by Xen.  Instead the area is first vmap()ed over a
- * private placeholder page, then each grant is mapped a second time with
- * GNTMAP_host_map at its address in the area, which makes Xen replace
- * the placeholder entry.  vunmap reverses this: the grant unmap clears
- * the entries (and flushes the TLB), then vunmap() drops the area.
- */
-static void gdmb_pv_vunmap_grants(struct gdmb_buf *buf)
+/* Auto-translated: the pages' gpfns are the grants. */
+static int gdmb_pvh_vmap(struct gdmb_buf *buf)
 {
-	struct gnttab_unmap_grant_ref *op;
-	unsigned int i = 0, n, j;
-	int ret;
+	unsigned int total = gdmb_vmap_pages(buf);
+	struct page **pages = buf->pages;
+	int ret = -ENOMEM;
 
-	op = kcalloc(GDMB_BATCH, sizeof(*op), GFP_KERNEL | __GFP_NOFAIL);
-	while (i < buf->count) {
-		for (n = 0; i < buf->count && n < GDMB_BATCH; i++) {
-			if (buf->vmap_handles[i] == INVALID_GRANT_HANDLE)
-				continue;
-			gnttab_set_unmap_op(&op[n++], (unsigned long)buf->vaddr +
-					    i * PAGE_SIZE, GNTMAP_host_map,
-					    buf->vmap_handles[i]);
-			buf->vmap_handles[i] = INVALID_GRANT_HANDLE;
-		}
-		if (!n)
-			break;
-		ret = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
-						op, n);
-		for (j = 0; j < n; j++) {
-			if (!ret && op[j].status == GNTST_okay)
-				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
-			else
-				WARN_ONCE(1, "xen-gntdev: vmap alias unmap failed\n");
-		}
-		cond_resched();
+	if (total > buf->count) {
+		buf->vmap_filler = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		pages = kvmalloc_array(total, sizeof(*pages), GFP_KERNEL);
+		if (!buf->vmap_filler || !pages)
+			goto out;
+		memcpy(pages, buf->pages, buf->count * sizeof(*pages));
+		pages[buf->count] = buf->vmap_filler;
 	}
-	kfree(op);
-}
-
-static int gdmb_pv_vmap(struct gdmb_buf *buf)
-{
-	struct gnttab_map_grant_ref *op;
-	struct page **filler;
-	unsigned int i, n, j;
-	int ret = 0;
-
-	op = kcalloc(GDMB_BATCH, sizeof(*op), GFP_KERNEL);
-	buf->vmap_handles = kvcalloc(buf->count, sizeof(*buf->vmap_handles),
-				     GFP_KERNEL);
-	filler = kvcalloc(buf->count, sizeof(*filler), GFP_KERNEL);
-	buf->vmap_filler = alloc_page(GFP_KERNEL);
-	if (!op || !buf->vmap_handles || !filler || !buf->vmap_filler) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < buf->count; i++) {
-		filler[i] = buf->vmap_filler;
-		buf->vmap_handles[i] = INVALID_GRANT_HANDLE;
-	}
-	buf->vaddr = vmap(filler, buf->count, VM_MAP, PAGE_KERNEL);
-	if (!buf->vaddr) {
-		ret = -ENOMEM;
-		goto out;
-	}
-
-	for (i = 0; i < buf->count; i += n) {
-		n = min_t(unsigned int, GDMB_BATCH, buf->count - i);
-		for (j = 0; j < n; j++) {
-			gnttab_set_map_op(&op[j], (unsigned long)buf->vaddr +
-					  (i + j) * PAGE_SIZE, GNTMAP_host_map,
-					  buf->refs[i + j], buf->domid);
-			op[j].status = GNTST_general_error;
-		}
-		gnttab_batch_map(op, n);
-		for (j = 0; j < n; j++) {
-			if (op[j].status == GNTST_okay) {
-				buf->vmap_handles[i + j] = op[j].handle;
-				gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
-			} else if (!ret) {
-				ret = op[j].status == GNTST_eagain ?
-				      -EAGAIN : -EFAULT;
-			}
-		}
-		if (ret)
-			break;
-		cond_resched();
-	}
-	if (ret) {
-		gdmb_pv_vunmap_grants(buf);
-		vunmap(buf->vaddr);
-		buf->vaddr = NULL;
-	}
+	buf->vaddr = vmap(pages, total, VM_MAP, PAGE_KERNEL);
+	if (buf->vaddr)
+		ret = 0;
 out:
-	kvfree(filler);
-	kfree(op);
-	if (ret) {
-		if (buf->vmap_filler)
-			__free_page(buf->vmap_filler);
+	if (pages != buf->pages)
+		kvfree(pages);
+	if (ret && buf->vmap_filler) {
+		__free_page(buf->vmap_filler);
 		buf->vmap_filler = NULL;
-		kvfree(buf->vmap_handles);
-		buf->vmap_handles = NULL;
 	}
 	return ret;
 }
 
-static void gdmb_vunmap_locked(struct gdmb_buf *buf)
+static void gdmb_pvh_vunmap(struct gdmb_buf *buf)
 {
-	if (xen_pv_domain()) {
-		gdmb_pv_vunmap_grants(buf);
-		vunmap(buf->vaddr);
-		__free_page(buf->vmap_filler);
-		buf->vmap_filler = NULL;
-		kvfree(buf->vmap_handles);
-		buf->vmap_handles = NULL;
-	} else {
-		vunmap(buf->vaddr);
-	}
+	vunmap(buf->vaddr);
 	buf->vaddr = NULL;
+	if (buf->vmap_filler)
+		__free_page(buf->vmap_filler);
+	buf->vmap_filler = NULL;
 }
 
+/* PV: the alias exists from export to release; only PVH maps here. */
 static int gdmb_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct gdmb_buf *buf = dmabuf->priv;
 	int ret = 0;
 
 	mutex_lock(&buf->lock);
-	if (!buf->vmap_users) {
-		if (xen_pv_domain()) {
-			ret = gdmb_pv_vmap(buf);
-		} else {
-			/* Auto-translated: the pages' gpfns are the grants. */
-			buf->vaddr = vmap(buf->pages, buf->count, VM_MAP,
-					  PAGE_KERNEL);
-			if (!buf->vaddr)
-				ret = -ENOMEM;
-		}
-	}
+	if (!buf->vmap_users && !xen_pv_domain())
+		ret = gdmb_pvh_vmap(buf);
 	if (!ret) {
 		buf->vmap_users++;
 		iosys_map_set_vaddr(map, buf->vaddr + buf->data_ofs);
@@ -921,8 +1045,9 @@ static void gdmb_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	struct gdmb_buf *buf = dmabuf->priv;
 
 	mutex_lock(&buf->lock);
-	if (!WARN_ON_ONCE(!buf->vmap_users) && !--buf->vmap_users)
-		gdmb_vunmap_locked(buf);
+	if (!WARN_ON_ONCE(!buf->vmap_users) && !--buf->vmap_users &&
+	    !xen_pv_domain())
+		gdmb_pvh_vunmap(buf);
 	mutex_unlock(&buf->lock);
 }
 
@@ -949,7 +1074,8 @@ static void gdmb_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
  * last close):
  *  - the machine address of each entry is recorded at mmap time, and an
  *    MMU interval notifier on the mapped range clears the entries with
- *    a hypercall before the kernel touches them (munmap, mremap, exit):
+ *    a hypercall before the mapping goes away (munmap, mremap, exit; no
+ *    other invalidation touches these entries, see gdmb_pv_invalidate()):
  *    a moved mapping arrives empty and faults with SIGBUS;
  *  - protection changes are refused (mprotect: EACCES);
  *  - VM_DONTCOPY: fork() does not copy the mapping, VM_PFNMAP: no
@@ -1001,6 +1127,19 @@ static bool gdmb_pv_invalidate(struct mmu_interval_notifier *mn,
 	/* Only hypercalls and a spinlock below: non-blockable is fine. */
 	spin_lock(&pv->lock);
 	mmu_interval_set_seq(mn, cur_seq);
+	/*
+	 * Only a move or a rewrite of a foreign PTE is fatal to it, and of
+	 * those only the UNMAP kinds can reach this VM_PFNMAP | VM_IO vma
+	 * (mremap() moves, exit and munmap() zap, which is harmless but
+	 * frees the page tables); mprotect() is refused, and clear_refs,
+	 * PAGEMAP_SCAN, MADV_DONTNEED and a VMA split's huge-PMD check
+	 * leave PFN mappings alone.  So nothing else clears an entry: a
+	 * split keeps every page mapped.
+	 */
+	if (!gntdev_mn_removes(range)) {
+		spin_unlock(&pv->lock);
+		return true;
+	}
 	first = max(range->start, pv->start);
 	last = min(range->end, pv->start + pv->nr * PAGE_SIZE);
 	for (i = (first - pv->start) >> PAGE_SHIFT;
@@ -1145,10 +1284,11 @@ static void gdmb_release(struct dma_buf *dmabuf)
 
 	/* Counters are back at baseline before any waiter wakes up. */
 	gntdev_stat_add(GNTDEV_STAT_DMABUF_EXPORTS, -1);
-	/* Importers must vunmap first; never leave an alias mapped. */
+	/* Importers must vunmap first (PV: the alias goes in the free). */
 	if (WARN_ON_ONCE(buf->vmap_users)) {
 		buf->vmap_users = 0;
-		gdmb_vunmap_locked(buf);
+		if (!xen_pv_domain())
+			gdmb_pvh_vunmap(buf);
 	}
 	gdmb_buf_free(buf);
 }
@@ -1212,7 +1352,12 @@ static long gdmb_export(struct gntdev_dmabuf_ctx *ctx, u32 flags, u32 count,
 		return PTR_ERR(buf);
 
 	info.ops = &gdmb_ops;
-	info.size = (size_t)count * PAGE_SIZE - data_ofs;
+	/*
+	 * Whole pages, V2 included: importers assume it (the GEM core
+	 * BUG_ON()s on anything else).  A V2 data offset shows only in the
+	 * sg table's first entry and in the vmap address.
+	 */
+	info.size = (size_t)count * PAGE_SIZE;
 	info.flags = O_RDWR;
 	info.priv = buf;
 	dmabuf = dma_buf_export(&info);

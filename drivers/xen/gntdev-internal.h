@@ -16,7 +16,10 @@
  *   reference from MAP_GRANT_REF until UNMAP_GRANT_REF or release, and
  *   every VMA (including the pieces a split creates) holds one.  When the
  *   last reference goes, every slot still mapped is unmapped, the unmap
- *   notification fires, and the range is freed (gntdev_range_put()).
+ *   notification fires, and the range is freed (gntdev_range_put()),
+ *   asynchronously: the unmap waits for no backing page held elsewhere,
+ *   it is retried until the page is free, and a pending unmap holds a
+ *   module reference (gntdev-map.c).
  *
  *   A range is mmap()ed at most once in its life.  Its mapping state
  *   (@pages, @slots, scratch arrays) is allocated with the range and
@@ -62,6 +65,18 @@ struct gntdev_dmabuf_ctx;
 /* Module parameter "limit": the most grants one call may name. */
 extern unsigned int gntdev_limit;
 
+/*
+ * The largest "limit" accepted (review S4): every per-call array has at
+ * most one grant operation per grant, and none may exceed what
+ * kvmalloc() accepts (INT_MAX bytes; beyond, it WARNs and fails).
+ */
+#define GNTDEV_OP_SIZE_MAX \
+	(sizeof(struct gnttab_map_grant_ref) > \
+	 sizeof(struct gnttab_unmap_grant_ref) ? \
+	 sizeof(struct gnttab_map_grant_ref) : \
+	 sizeof(struct gnttab_unmap_grant_ref))
+#define GNTDEV_LIMIT_MAX	((unsigned int)(INT_MAX / GNTDEV_OP_SIZE_MAX))
+
 struct gntdev_file {
 	struct mutex lock;		/* the fields below */
 	struct list_head ranges;	/* sorted by @pgoff, no overlap */
@@ -82,6 +97,7 @@ struct gntdev_slot {
 	grant_handle_t uhandle;		/* user (PV) or only (PVH) mapping */
 	grant_handle_t khandle;		/* PV kernel mapping of @pages[i] */
 	bool leaked;			/* PV: user unmap refused, page kept */
+	bool refill;			/* PV: user PTE dropped, refilled on fault */
 };
 
 struct gntdev_range {
@@ -106,11 +122,16 @@ struct gntdev_range {
 	struct gnttab_map_grant_ref *map_ops;
 	struct gnttab_map_grant_ref *kmap_ops;	/* PV only */
 
-	/* Scratch for unmapping, preallocated: the notifier cannot allocate. */
+	/*
+	 * Scratch for unmapping, preallocated: the notifier cannot allocate.
+	 * @unmap_ops: the PV notifier's user halves, or the final unmap's
+	 * (PV kernel halves, PVH mappings), or the mmap() error path's;
+	 * @kunmap_ops: the error path's PV kernel halves.
+	 */
 	struct gnttab_unmap_grant_ref *unmap_ops;
 	struct gnttab_unmap_grant_ref *kunmap_ops;
 	struct page **unmap_pages;
-	struct gntab_unmap_queue_data unmap_queue;
+	struct gntab_unmap_queue_data unmap_queue;	/* the final unmap */
 };
 
 /* gntdev-map.c */
@@ -128,8 +149,27 @@ bool gntdev_range_unlist(struct gntdev_file *gf, struct gntdev_range *range);
 int gntdev_range_prepare(struct gntdev_range *range);
 void gntdev_range_unprepare(struct gntdev_range *range);
 int gntdev_range_map(struct gntdev_range *range);
-void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
-			unsigned int nr, bool wait);
+void gntdev_range_unmap_now(struct gntdev_range *range);
+void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
+			     unsigned int nr, bool gone);
+vm_fault_t gntdev_range_refill(struct gntdev_range *range, unsigned int idx,
+			       bool writable);
+
+/*
+ * Does invalidation @r take the mapping away for good?  Only
+ * MMU_NOTIFY_UNMAP (munmap(), exit's unmap_vmas(), mremap()'s move of the
+ * page tables, the OOM reaper) and MMU_NOTIFY_RELEASE (exit, before
+ * that) do; after them the page tables may be freed.  Every other kind
+ * (CLEAR, PROTECTION_VMA, PROTECTION_PAGE, SOFT_DIRTY, MIGRATE,
+ * EXCLUSIVE, in 6.1 and 6.12 alike) leaves the mapping in place; some
+ * are even announced for ranges nothing is done to (the huge-PMD split
+ * check of every VMA split, clear_refs and PAGEMAP_SCAN over the whole
+ * address space).  See docs/design.md for the table.
+ */
+static inline bool gntdev_mn_removes(const struct mmu_notifier_range *r)
+{
+	return r->event == MMU_NOTIFY_UNMAP || r->event == MMU_NOTIFY_RELEASE;
+}
 
 /* gntdev-mmap.c */
 int gntdev_mmap(struct file *filp, struct vm_area_struct *vma);

@@ -15,6 +15,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <xen/xen.h>
@@ -25,7 +26,19 @@
 #include "gntdev-stats.h"
 
 unsigned int gntdev_limit = 65536;
-module_param_named(limit, gntdev_limit, uint, 0644);
+
+/* A limit above GNTDEV_LIMIT_MAX is refused (EINVAL), the old one stays. */
+static int gntdev_limit_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, GNTDEV_LIMIT_MAX);
+}
+
+static const struct kernel_param_ops gntdev_limit_ops = {
+	.set = gntdev_limit_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(limit, &gntdev_limit_ops, &gntdev_limit, 0644);
 MODULE_PARM_DESC(limit,
 		 "Most grants one ioctl may name (MAP_GRANT_REF, dma-buf)");
 
@@ -236,10 +249,21 @@ static int __init gntdev_init(void)
 	return 0;
 }
 
+/*
+ * A pending asynchronous unmap (a classic range, an exported dma-buf)
+ * holds a module reference and drops it as the very last action of its
+ * done callback; only that callback's return then still runs in module
+ * text.  With preemptible RCU a task preempted right there does not hold
+ * off synchronize_rcu(), which is all the module core waits for before
+ * freeing the text.  A tasks-RCU grace period waits until every task has
+ * switched voluntarily (or run in user mode) since, so none can still be
+ * inside module text when we return from here.
+ */
 static void __exit gntdev_exit(void)
 {
 	misc_deregister(&gntdev_miscdev);
 	gntdev_stats_exit();
+	synchronize_rcu_tasks();
 }
 
 module_init(gntdev_init);

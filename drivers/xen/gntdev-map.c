@@ -7,7 +7,8 @@
  * with two references, one owned by the file's list and one by the
  * caller, who drops it when done.  gntdev_range_get()/put()
  * add and drop references; the last put unmaps whatever is still mapped,
- * fires the unmap notification and frees everything.  The mapping state
+ * fires the unmap notification and frees everything - asynchronously,
+ * see gntdev_range_release().  The mapping state
  * (backing pages, per-slot handles, unmap scratch) is allocated by
  * gntdev_range_prepare() when the range is created - in the ioctl, not
  * under the mmap lock - and freed by gntdev_range_unprepare() when the
@@ -19,9 +20,20 @@
  * submits valid handles and invalidates each handle whose unmap
  * succeeded.  A handle whose unmap failed stays valid and its backing
  * page is never freed (the "pages" counter shows it).
+ *
+ * Nothing here waits for a backing page that someone else still holds
+ * (a pipe filled by vmsplice(), direct I/O, a GPU userptr): the task
+ * holding it may be the very task whose munmap(), exit() or close() is
+ * unmapping (its pipe is closed only after its mm is gone), so a wait
+ * could never end.  In a PV domain the user-PTE half of a slot is
+ * unmapped at once by the MMU notifier (the page holder reaches the page
+ * through its kernel address, not through the user PTE), and the kernel
+ * half, the p2m entry and the page go when the range is freed, by
+ * gnttab_unmap_refs_async(), once every outside reference is dropped.
  */
 #include <linux/err.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <xen/grant_table.h>
@@ -133,6 +145,8 @@ void gntdev_range_get(struct gntdev_range *range)
 	refcount_inc(&range->users);
 }
 
+static void gntdev_range_release(struct gntdev_range *range);
+
 void gntdev_range_put(struct gntdev_range *range)
 {
 	if (!refcount_dec_and_test(&range->users))
@@ -142,17 +156,7 @@ void gntdev_range_put(struct gntdev_range *range)
 		mmu_interval_notifier_remove(&range->notifier);
 		range->notifier_live = false;
 	}
-	mutex_lock(&range->lock);
-	if (range->slots)
-		gntdev_range_unmap(range, 0, range->count, true);
-	mutex_unlock(&range->lock);
-	/* The byte, if any, was cleared above: now the event. */
-	gntdev_notify_fire(range);
-	gntdev_range_unprepare(range);
-
-	kvfree(range->grants);
-	kfree(range);
-	gntdev_stat_add(GNTDEV_STAT_MAPS, -1);
+	gntdev_range_release(range);
 }
 
 /* Caller holds gf->lock.  Exact match of offset and size, no reference. */
@@ -420,22 +424,20 @@ static void gntdev_slot_leak(struct gntdev_slot *slot)
 }
 
 /*
- * Caller holds range->lock.  Unmap slots [@first, @first + @nr) that are
- * mapped.  With @wait, wait until no one else holds a backing page (the
- * normal case); without, unmap at once (mmap error path only, before
- * userspace could have touched the pages).
+ * Caller holds range->lock.  Unmap every mapped slot at once, both halves
+ * in a PV domain.  Only for the mmap() error path, where no backing page
+ * can be referenced by anyone else (see gntdev_mmap()).
  */
-void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
-			unsigned int nr, bool wait)
+void gntdev_range_unmap_now(struct gntdev_range *range)
 {
+	unsigned int first = 0, nr = range->count;
 	bool pv = xen_pv_domain();
 	unsigned int i, k, b, c, n = 0;
 	long unmapped = 0;
 	int ret;
 
-	if (!range->slots || first >= range->count)
+	if (!range->slots)
 		return;
-	nr = min(nr, range->count - first);
 
 	gntdev_notify_clear_byte(range, first, nr);
 
@@ -488,18 +490,9 @@ void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
 		c = min(n - b, GNTDEV_BATCH);
 		if (b)
 			cond_resched();
-		if (wait) {
-			range->unmap_queue.unmap_ops = range->unmap_ops + b;
-			range->unmap_queue.kunmap_ops =
-				pv ? range->kunmap_ops + b : NULL;
-			range->unmap_queue.pages = range->unmap_pages + b;
-			range->unmap_queue.count = c;
-			ret = gnttab_unmap_refs_sync(&range->unmap_queue);
-		} else {
-			ret = gnttab_unmap_refs(range->unmap_ops + b,
-						pv ? range->kunmap_ops + b : NULL,
-						range->unmap_pages + b, c);
-		}
+		ret = gnttab_unmap_refs(range->unmap_ops + b,
+					pv ? range->kunmap_ops + b : NULL,
+					range->unmap_pages + b, c);
 		if (ret)
 			pr_warn_ratelimited("xen-gntdev: unmap batch failed (%d)\n",
 					    ret);
@@ -526,4 +519,230 @@ void gntdev_range_unmap(struct gntdev_range *range, unsigned int first,
 		k++;
 	}
 	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -unmapped);
+}
+
+/*
+ * PV, caller holds range->lock: the MMU notifier is about to let the core
+ * MM zap, move or rewrite the user PTEs of slots [@first, @first + @nr),
+ * which a PTE Xen wrote for a grant cannot survive.  Unmap the user half
+ * of each mapped slot now (Xen clears the PTE; the kernel then finds it
+ * empty), in hypercall batches.  This never waits: the kernel half stays,
+ * so whoever holds a backing page (a pipe after vmsplice(), direct I/O)
+ * still reaches the granted frame through the page's kernel address; it
+ * is unmapped when the range is freed.  A user half Xen refuses to unmap
+ * is leaked with its page (gntdev_slot_leak()).
+ *
+ * @gone: the mapping goes away for good (munmap, exit, mremap; see
+ * gntdev_mn_removes()): the notification byte is cleared and the slots
+ * are never mapped again.  Otherwise the VMA keeps the pages (a VMA
+ * split's huge-PMD check, mprotect(), MADV_DONTNEED, clear_refs...): the
+ * slots are marked for refill, and the next access maps the grant into
+ * the same PTE again (gntdev_range_refill()), so userspace sees its
+ * mapping intact.
+ */
+void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
+			     unsigned int nr, bool gone)
+{
+	struct gnttab_unmap_grant_ref *ops = range->unmap_ops;
+	unsigned int i, k, b, c, n = 0;
+	long unmapped = 0;
+	int ret = 0;
+
+	if (!range->slots || first >= range->count)
+		return;
+	nr = min(nr, range->count - first);
+
+	if (gone)
+		gntdev_notify_clear_byte(range, first, nr);
+
+	for (i = first; i < first + nr; i++) {
+		struct gntdev_slot *slot = &range->slots[i];
+
+		/* Gone stays gone; only a slot unmapped now may be refilled. */
+		if (gone)
+			slot->refill = false;
+		if (slot->uhandle == INVALID_GRANT_HANDLE || slot->leaked)
+			continue;
+		gnttab_set_unmap_op(&ops[n], slot->pte_maddr,
+				    GNTMAP_host_map | GNTMAP_application_map |
+				    GNTMAP_contains_pte, slot->uhandle);
+		ops[n].status = GNTST_general_error;
+		n++;
+	}
+	for (b = 0; b < n; b += c) {
+		c = min(n - b, GNTDEV_BATCH);
+		if (b)
+			cond_resched();
+		if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
+					      ops + b, c))
+			ret = -EIO;
+	}
+	if (ret)
+		pr_warn_ratelimited("xen-gntdev: unmap batch failed\n");
+
+	k = 0;
+	for (i = first; i < first + nr && k < n; i++) {
+		struct gntdev_slot *slot = &range->slots[i];
+
+		if (slot->uhandle == INVALID_GRANT_HANDLE || slot->leaked)
+			continue;
+		if (ops[k++].status == GNTST_okay) {
+			slot->uhandle = INVALID_GRANT_HANDLE;
+			slot->refill = !gone;
+			unmapped++;
+		} else {
+			slot->refill = false;
+			gntdev_slot_leak(slot);
+		}
+	}
+	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -unmapped);
+}
+
+/*
+ * PV, caller holds range->lock: a fault at slot @idx's own address (the
+ * one recorded at mmap()).  If the notifier dropped that slot's user PTE
+ * without the mapping going away, map the grant into the PTE again,
+ * read-only unless @writable; VM_FAULT_NOPAGE then retries the access.
+ * Anything else (never mapped, gone for good, leaked) is SIGBUS.
+ */
+vm_fault_t gntdev_range_refill(struct gntdev_range *range, unsigned int idx,
+			       bool writable)
+{
+	const struct ioctl_gntdev_grant_ref *g = &range->grants[idx];
+	struct gntdev_slot *slot = &range->slots[idx];
+	struct gnttab_map_grant_ref op;
+	u32 flags = GNTMAP_host_map | GNTMAP_application_map |
+		    GNTMAP_contains_pte;
+
+	if (slot->uhandle != INVALID_GRANT_HANDLE)
+		return VM_FAULT_NOPAGE;		/* a racing fault refilled it */
+	if (!slot->refill || slot->leaked ||
+	    slot->khandle == INVALID_GRANT_HANDLE)
+		return VM_FAULT_SIGBUS;
+	if (range->readonly || !writable)
+		flags |= GNTMAP_readonly;
+	if (xen_feature(XENFEAT_gnttab_map_avail_bits))
+		flags |= 1 << _GNTMAP_guest_avail0;
+	gnttab_set_map_op(&op, slot->pte_maddr, flags, g->ref, g->domid);
+	gntdev_map_op_preset(&op);
+	gnttab_batch_map(&op, 1);
+	if (gntdev_map_op_result(&op, &slot->uhandle)) {
+		pr_debug("refill of slot %u failed: %d\n", idx, op.status);
+		return VM_FAULT_SIGBUS;
+	}
+	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, 1);
+	return VM_FAULT_NOPAGE;
+}
+
+/*
+ * The mapping gntdev_range_release() queues for slot @slot, if any: the
+ * only one (PVH), or the kernel half once the user half is gone (PV).  A
+ * PV slot whose user half is still mapped was refused by Xen (leaked):
+ * it keeps both halves and its page.
+ */
+static grant_handle_t gntdev_release_handle(const struct gntdev_slot *slot)
+{
+	if (!xen_pv_domain())
+		return slot->uhandle;
+	if (slot->uhandle != INVALID_GRANT_HANDLE)
+		return INVALID_GRANT_HANDLE;
+	return slot->khandle;
+}
+
+static void gntdev_range_free(struct gntdev_range *range)
+{
+	/* The byte, if any, was cleared before the unmap: now the event. */
+	gntdev_notify_fire(range);
+	gntdev_range_unprepare(range);
+	kvfree(range->grants);
+	kfree(range);
+	gntdev_stat_add(GNTDEV_STAT_MAPS, -1);
+}
+
+/*
+ * Done callback of the unmap queued by gntdev_range_release(): runs in
+ * the releasing task when no page was busy, else from the grant-table
+ * delayed work once the last outside reference is gone.  Records what
+ * Xen unmapped, then frees the range (pages of slots still mapped are
+ * kept) and drops the module reference of the pending unmap - its last
+ * action; gntdev_exit() waits for a tasks-RCU grace period, so the
+ * return from here into module text cannot race with the unload.
+ */
+static void gntdev_range_unmap_done(int result, struct gntab_unmap_queue_data *q)
+{
+	struct gntdev_range *range = q->data;
+	bool pv = xen_pv_domain();
+	unsigned int i, k = 0;
+	long unmapped = 0;
+
+	for (i = 0; i < range->count && k < q->count; i++) {
+		struct gntdev_slot *slot = &range->slots[i];
+
+		if (gntdev_release_handle(slot) == INVALID_GRANT_HANDLE)
+			continue;
+		if (!result && q->unmap_ops[k].status == GNTST_okay) {
+			if (pv)
+				slot->khandle = INVALID_GRANT_HANDLE;
+			else
+				slot->uhandle = INVALID_GRANT_HANDLE;
+			unmapped++;
+		}
+		k++;
+	}
+	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -unmapped);
+	if (unmapped < q->count)
+		pr_warn_ratelimited("xen-gntdev: %u grant unmaps refused, pages leaked\n",
+				    q->count - (unsigned int)unmapped);
+	gntdev_range_free(range);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * The last reference is gone: nobody can reach @range any more (the
+ * notifier is removed, no VMA, no list).  Clear the notification byte
+ * while the grant is still mapped, then queue the unmap of everything
+ * still mapped with gnttab_unmap_refs_async(), which retries from a
+ * delayed work until no backing page is referenced outside the driver,
+ * and frees the range in gntdev_range_unmap_done().  Never waits; until
+ * the unmap is done the range holds a module reference, so xen-gntdev
+ * cannot be unloaded (rmmod: EBUSY) while an unmap is pending.
+ *
+ * PV: the pages' kernel halves are unmapped as the queue's unmap_ops,
+ * with no kunmap_ops: gnttab_unmap_refs() then unmaps them and restores
+ * the p2m entries, which is all a PV slot still needs.
+ */
+static void gntdev_range_release(struct gntdev_range *range)
+{
+	struct gntab_unmap_queue_data *q = &range->unmap_queue;
+	unsigned int i, n = 0;
+
+	mutex_lock(&range->lock);
+	if (range->slots) {
+		gntdev_notify_clear_byte(range, 0, range->count);
+		for (i = 0; i < range->count; i++) {
+			grant_handle_t h = gntdev_release_handle(&range->slots[i]);
+			struct page *page = range->pages[i];
+
+			if (h == INVALID_GRANT_HANDLE)
+				continue;
+			gnttab_set_unmap_op(&range->unmap_ops[n],
+					    gntdev_page_kaddr(page),
+					    GNTMAP_host_map, h);
+			range->unmap_ops[n].status = GNTST_general_error;
+			range->unmap_pages[n++] = page;
+		}
+	}
+	mutex_unlock(&range->lock);
+	if (!n) {
+		gntdev_range_free(range);
+		return;
+	}
+	q->data = range;
+	q->done = gntdev_range_unmap_done;
+	q->unmap_ops = range->unmap_ops;
+	q->kunmap_ops = NULL;
+	q->pages = range->unmap_pages;
+	q->count = n;
+	__module_get(THIS_MODULE);
+	gnttab_unmap_refs_async(q);
 }

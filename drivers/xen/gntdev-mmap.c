@@ -26,10 +26,15 @@
  * (GNTMAP_contains_pte, the PTE's machine address recorded per slot) and
  * also maps it at the backing page's kernel address, so the page can be
  * found (->find_special_page) by get_user_pages.  An MMU interval
- * notifier over the original VMA unmaps each slot before the core MM
- * zaps its PTE - munmap() of any part, mremap() away, exit - so every
- * split piece is handled slot by slot.  The notifier lives from mmap()
- * until the range is freed.  A slot whose user-PTE unmap the hypervisor
+ * notifier over the original VMA unmaps each slot's user PTE before the
+ * core MM zaps, moves or rewrites it.  When the mapping goes away for
+ * good (munmap() of any part, mremap() away, exit) the slot stays
+ * unmapped; for every other invalidation (a VMA split's huge-PMD check,
+ * mprotect(), MADV_DONTNEED, clear_refs) the next access maps the grant
+ * into the same PTE again (->fault), so the mapping looks intact.  The
+ * kernel half is unmapped only when the range is freed, asynchronously
+ * (gntdev-map.c).  The notifier lives from mmap() until the range is
+ * freed.  A slot whose user-PTE unmap the hypervisor
  * refused is marked leaked; ->find_special_page then reports no page
  * for it, so the zap that follows neither unmaps nor frees the page.
  */
@@ -82,9 +87,46 @@ static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 	return range->pages[idx];
 }
 
+/*
+ * PV: a page whose user PTE the notifier dropped while the mapping stays
+ * (see gntdev_range_unmap_user()) is mapped again on its next access, at
+ * the address mmap() gave it (a VMA mremap()ed elsewhere has no recorded
+ * PTEs and stays empty: SIGBUS).  The interval notifier's sequence makes
+ * a fault that races with an invalidation of the same range retry rather
+ * than refill a PTE the invalidation is about to zap.  PVH, and a VMA
+ * copied by fork() after MADV_DOFORK, have nothing to refill: SIGBUS.
+ */
+static vm_fault_t gntdev_vma_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct gntdev_range *range = vma->vm_private_data;
+	unsigned long idx, seq;
+	vm_fault_t ret;
+
+	if (!range || !xen_pv_domain() || !range->notifier_live ||
+	    vma->vm_mm != range->mm || vma->vm_pgoff < range->pgoff)
+		return VM_FAULT_SIGBUS;
+	idx = vma->vm_pgoff - range->pgoff +
+	      ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
+	if (idx >= range->count ||
+	    (vmf->address & PAGE_MASK) != range->vm_start + (idx << PAGE_SHIFT))
+		return VM_FAULT_SIGBUS;
+
+	seq = mmu_interval_read_begin(&range->notifier);
+	mutex_lock(&range->lock);
+	if (mmu_interval_read_retry(&range->notifier, seq))
+		ret = VM_FAULT_NOPAGE;	/* invalidated meanwhile: try again */
+	else
+		ret = gntdev_range_refill(range, idx,
+					  vma->vm_flags & VM_WRITE);
+	mutex_unlock(&range->lock);
+	return ret;
+}
+
 static const struct vm_operations_struct gntdev_vm_ops = {
 	.open = gntdev_vma_open,
 	.close = gntdev_vma_close,
+	.fault = gntdev_vma_fault,
 	.find_special_page = gntdev_vma_find_special_page,
 };
 
@@ -107,7 +149,8 @@ static bool gntdev_invalidate(struct mmu_interval_notifier *mn,
 	if (start < end) {
 		first = (start - range->vm_start) >> PAGE_SHIFT;
 		last = (end - 1 - range->vm_start) >> PAGE_SHIFT;
-		gntdev_range_unmap(range, first, last - first + 1, true);
+		gntdev_range_unmap_user(range, first, last - first + 1,
+					gntdev_mn_removes(r));
 	}
 	mutex_unlock(&range->lock);
 	return true;
@@ -188,7 +231,7 @@ int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (!pv) {
 		err = vm_map_pages_zero(vma, range->pages, range->count);
 		if (err)
-			goto out_unmap;
+			goto out_keep;
 	}
 
 	/* The reference taken above now belongs to the VMA. */
@@ -196,9 +239,28 @@ int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
 	mutex_unlock(&range->lock);
 	return 0;
 
+out_keep:
+	/*
+	 * PVH: vm_map_pages_zero() may have put some pages into ordinary
+	 * PTEs before failing, and the core zaps them only after we return;
+	 * until then another thread may take a page reference with lockless
+	 * GUP-fast (a pipe, direct I/O).  So the grants stay mapped and the
+	 * range stays claimed (a later mmap() is EBUSY): only the range's
+	 * final, asynchronous unmap frees them, after every such reference
+	 * is gone (gntdev_range_release()).  Nothing else to undo here.
+	 */
+	vma->vm_private_data = NULL;
+	mutex_unlock(&range->lock);
+	gntdev_range_put(range);
+	return err;
+
 out_unmap:
-	/* Nobody could use the pages yet: no need to wait for them. */
-	gntdev_range_unmap(range, 0, range->count, false);
+	/*
+	 * Nobody can hold a backing page yet, so unmap at once: PVH, no page
+	 * is in a PTE; PV, the grant PTEs are special (GUP-fast leaves them
+	 * to the slow path, which needs the mmap lock we hold).
+	 */
+	gntdev_range_unmap_now(range);
 	if (range->notifier_live) {
 		/* It may be waited for only without range->lock. */
 		mutex_unlock(&range->lock);

@@ -27,6 +27,7 @@ static const char *const gntdev_stat_names[GNTDEV_STAT_NR] = {
 	[GNTDEV_STAT_DMABUF_GRANTS] = "dmabuf_grants",
 	[GNTDEV_STAT_DMABUF_ATTACHMENTS] = "dmabuf_attachments",
 	[GNTDEV_STAT_DMABUF_WAITERS] = "dmabuf_waiters",
+	[GNTDEV_STAT_DMABUF_PAGES] = "dmabuf_pages",
 };
 
 void gntdev_stat_add(enum gntdev_stat stat, long delta)

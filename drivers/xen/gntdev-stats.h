@@ -23,6 +23,7 @@ enum gntdev_stat {
 	GNTDEV_STAT_DMABUF_GRANTS,	/* grants mapped for exported dma-bufs */
 	GNTDEV_STAT_DMABUF_ATTACHMENTS,	/* live attachments to exported bufs */
 	GNTDEV_STAT_DMABUF_WAITERS,	/* tasks inside EXP_WAIT_RELEASED */
+	GNTDEV_STAT_DMABUF_PAGES,	/* pages held by exported bufs, parked too */
 	GNTDEV_STAT_NR
 };
 

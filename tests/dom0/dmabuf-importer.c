@@ -15,6 +15,9 @@
  *    DMA_TO_DEVICE mapping (unmap copies nothing back, so a bounce buffer
  *    would lose it) and the domU must see it;
  *  - vmap reads the domU's bytes and writes bytes the domU reads back;
+ *  - a V2 buffer (data offset) passes what a page-granular importer (the
+ *    GEM core at PRIME import) asserts: whole-page size, one sg page per
+ *    PAGE_SIZE of it; vmap shows the data from data_ofs on;
  *  - an importer's hold keeps the buffer valid after both the gntdev file
  *    and the dma-buf fd are closed, and WAIT returns 0 when it drops it.
  */
@@ -26,6 +29,7 @@
 #include "../modules/xt-importer/xt-importer.h"
 
 #define NPAGES 4
+#define V2_OFS 256u
 
 static int imp_fd = -1;
 
@@ -172,8 +176,49 @@ int main(void)
 	      imp_vmap(fd, 0, 0, buf, sizeof(buf)) == 0 &&
 	      dmb_mismatch(buf, NPAGES, 3) < 0,
 	      "a later domU write is seen through a new vmap");
-	xt_ok(dmb_stats().grants == base.grants + NPAGES,
-	      "vmap aliases are gone after vunmap");
+	xt_ok(dmb_stats().grants == base.grants + NPAGES * dmb_grants_per_page(),
+	      "vmap leaves the buffer's grant mappings as they were (%ld)",
+	      dmb_stats().grants - base.grants);
+
+	/* ---- V2: a page-granular importer (what the GEM core asserts) ---- */
+	{
+		struct xt_imp_prime pr = { 0 };
+		long bad = -1;
+		int fd2;
+
+		if (dmb_export_v2(gfd, 0, peer.domid, NPAGES, V2_OFS, refs, &fd2))
+			xt_fatal("V2 export failed");
+		pr.fd = fd2;
+		ret = ioctl(imp_fd, XT_IMP_IOC_PRIME, &pr) ? errno : 0;
+		xt_diag("V2 import: size %llu, %u sg pages, %u DMA pages, first offset %u, flags %#x",
+			(unsigned long long)pr.size, pr.sg_pages, pr.dma_pages,
+			pr.first_offset, pr.flags);
+		xt_ok(ret == 0 && !(pr.flags & XT_PRIME_SIZE) &&
+		      pr.size == NPAGES * DMB_PAGE,
+		      "V2 import: the size is whole pages (%s)",
+		      ret ? strerror(ret) : "ok");
+		xt_ok(ret == 0 &&
+		      !(pr.flags & (XT_PRIME_PAGES | XT_PRIME_DMA | XT_PRIME_ENTRY)),
+		      "V2 import: the sg table covers exactly size / PAGE_SIZE pages, page-granular");
+		xt_ok(ret == 0 && pr.first_offset == V2_OFS,
+		      "V2 import: data_ofs is the first entry's offset");
+		/* The whole size from the vmap address: data, then padding. */
+		ret = imp_vmap(fd2, 0, 0, buf, sizeof(buf));
+		for (size_t i = 0; !ret && bad < 0 && i < sizeof(buf); i++) {
+			size_t at = i + V2_OFS;
+			uint8_t want = at < sizeof(buf) ?
+				xt_pattern(3, at / DMB_PAGE, at % DMB_PAGE) : 0;
+
+			if (buf[i] != want)
+				bad = (long)i;
+		}
+		xt_ok(ret == 0 && bad < 0,
+		      "V2 vmap: the size bytes from the address start at data_ofs, zero past the last page (%s, first bad byte %ld)",
+		      ret ? strerror(ret) : "ok", bad);
+		close(fd2);
+		xt_ok(dmb_stats().exports == base.exports + 1,
+		      "the V2 buffer is released on close");
+	}
 
 	/* ---- an importer keeps the buffer alive ---- */
 	xt_ok(ioctl(imp_fd, XT_IMP_IOC_HOLD, &fd) == 0, "importer holds the buffer");

@@ -189,18 +189,19 @@ int main(void)
 	xt_ok(err == 0, "V2 export, data_ofs 256");
 	if (!err) {
 		/*
-		 * The size is count pages - data_ofs; the dma-buf core lets
-		 * mmap() cover only whole pages within it: count - 1 here.
+		 * The size is count whole pages; mmap() covers all of them
+		 * and nothing beyond.
 		 */
-		mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		mem = mmap(NULL, (NPAGES + 1) * DMB_PAGE, PROT_READ, MAP_SHARED,
+			   fd, 0);
 		xt_ok(mem == MAP_FAILED && errno == EINVAL,
-		      "V2: mapping the partial last page is refused (EINVAL)");
+		      "V2: mapping past the last page is refused (EINVAL)");
 		if (mem != MAP_FAILED)
-			munmap(mem, NPAGES * DMB_PAGE);
-		mem = mmap(NULL, (NPAGES - 1) * DMB_PAGE, PROT_READ | PROT_WRITE,
+			munmap(mem, (NPAGES + 1) * DMB_PAGE);
+		mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE,
 			   MAP_SHARED, fd, 0);
-		xt_ok(mem != MAP_FAILED && dmb_mismatch(mem, NPAGES - 1, 3) < 0,
-		      "V2 mmap maps whole pages, from the start of page 0");
+		xt_ok(mem != MAP_FAILED && dmb_mismatch(mem, NPAGES, 3) < 0,
+		      "V2 mmap maps all count pages, from the start of page 0");
 		if (mem != MAP_FAILED) {
 			char *rep;
 
@@ -210,7 +211,7 @@ int main(void)
 			      "byte data_ofs of the mapping is byte 256 of page 0 (%s)",
 			      rep ? rep : "no answer");
 			free(rep);
-			munmap(mem, (NPAGES - 1) * DMB_PAGE);
+			munmap(mem, NPAGES * DMB_PAGE);
 		}
 		close(fd);
 	}

@@ -122,6 +122,15 @@ static inline bool dmb_dom0_is_pv(void)
 	return !strcmp(type, "PV\n") || !strcmp(type, "PV");
 }
 
+/*
+ * Grant mappings one exported page holds (the dmabuf_grants counter): the
+ * mapping itself, plus in a PV dom0 the kernel alias made at export.
+ */
+static inline long dmb_grants_per_page(void)
+{
+	return dmb_dom0_is_pv() ? 2 : 1;
+}
+
 /* ---- DRM devices ---- */
 
 /*

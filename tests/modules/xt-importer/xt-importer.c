@@ -5,7 +5,7 @@
  * so that tests can see what an importer sees: DMA addresses, a kernel
  * mapping, and a buffer held after userspace closed every fd.
  *
- * Objects and lifetime: MAP and VMAP take their own dma-buf reference
+ * Objects and lifetime: MAP, VMAP and PRIME take their own dma-buf reference
  * with dma_buf_get() and drop everything before returning.  HOLD stores
  * (reference, attachment, sg table) in the per-open struct xt_imp_file,
  * which owns them until DROP or until the file is released.  The misc
@@ -21,6 +21,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -299,6 +300,48 @@ put:
 	return ret;
 }
 
+/* What a page-granular importer checks (see XT_IMP_IOC_PRIME). */
+static long xt_ioc_prime(void __user *arg)
+{
+	struct sg_dma_page_iter diter;
+	struct sg_page_iter piter;
+	struct xt_imp_prime p;
+	struct scatterlist *sg;
+	struct xt_hold h;
+	unsigned int i;
+	int ret;
+
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	mutex_lock(&xt_map_lock);
+	ret = xt_get_mapped(p.fd, DMA_BIDIRECTIONAL, &h);
+	mutex_unlock(&xt_map_lock);
+	if (ret)
+		return ret;
+	p.flags = 0;
+	p.size = h.dmabuf->size;
+	if (p.size & ~PAGE_MASK)
+		p.flags |= XT_PRIME_SIZE;
+	p.sg_pages = 0;
+	for_each_sgtable_page(h.sgt, &piter, 0)
+		p.sg_pages++;
+	p.dma_pages = 0;
+	for_each_sgtable_dma_page(h.sgt, &diter, 0)
+		p.dma_pages++;
+	if (p.sg_pages != p.size >> PAGE_SHIFT)
+		p.flags |= XT_PRIME_PAGES;
+	if (p.dma_pages != p.size >> PAGE_SHIFT)
+		p.flags |= XT_PRIME_DMA;
+	p.first_offset = h.sgt->sgl->offset;
+	for_each_sgtable_sg(h.sgt, sg, i) {
+		if ((i && sg->offset) ||
+		    (!sg_is_last(sg) && ((sg->offset + sg->length) & ~PAGE_MASK)))
+			p.flags |= XT_PRIME_ENTRY;
+	}
+	xt_put_mapped(&h, DMA_BIDIRECTIONAL);
+	return copy_to_user(arg, &p, sizeof(p)) ? -EFAULT : 0;
+}
+
 static void xt_drop_all(struct xt_imp_file *f)
 {
 	while (f->nr)
@@ -317,6 +360,8 @@ static long xt_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return xt_ioc_map(uarg);
 	case XT_IMP_IOC_VMAP:
 		return xt_ioc_vmap(uarg);
+	case XT_IMP_IOC_PRIME:
+		return xt_ioc_prime(uarg);
 	case XT_IMP_IOC_HOLD:
 		if (get_user(fd, (s32 __user *)uarg))
 			return -EFAULT;

@@ -76,9 +76,39 @@ struct xt_imp_vmap {
  * /dev/xt-importer file is closed.  At most 16 holds per file.
  * DROP (no argument): unmap, detach and put every held buffer.
  */
+/*
+ * PRIME: import the buffer the way a page-granular importer does (the
+ * GEM core, i915, the GEM-DMA helpers): attach, map bidirectionally,
+ * check, unmap, detach.  @flags gets every violation found; a real
+ * importer would BUG_ON or refuse where these are set:
+ *  XT_PRIME_SIZE	the size is not a whole number of pages
+ *			(drm_gem_private_object_init() BUG_ON)
+ *  XT_PRIME_PAGES	the sg table does not cover exactly size / PAGE_SIZE
+ *			pages (what drm_prime_sg_to_page_array() fills)
+ *  XT_PRIME_DMA	nor does its DMA side
+ *			(drm_prime_sg_to_dma_addr_array())
+ *  XT_PRIME_ENTRY	an entry other than the first starts inside a page,
+ *			or an entry other than the last ends inside one
+ * @sg_pages, @dma_pages, @first_offset and @size report what was seen.
+ */
+#define XT_PRIME_SIZE	1u
+#define XT_PRIME_PAGES	2u
+#define XT_PRIME_DMA	4u
+#define XT_PRIME_ENTRY	8u
+struct xt_imp_prime {
+	__s32 fd;
+	__u32 flags;		/* OUT: XT_PRIME_* */
+	__u64 size;		/* OUT */
+	__u32 sg_pages;		/* OUT */
+	__u32 dma_pages;	/* OUT */
+	__u32 first_offset;	/* OUT: offset of the first entry */
+	__u32 pad;
+};
+
 #define XT_IMP_IOC_MAP	_IOWR('X', 1, struct xt_imp_map)
 #define XT_IMP_IOC_VMAP	_IOW('X', 2, struct xt_imp_vmap)
 #define XT_IMP_IOC_HOLD	_IOW('X', 3, __s32)
 #define XT_IMP_IOC_DROP	_IO('X', 4)
+#define XT_IMP_IOC_PRIME	_IOWR('X', 5, struct xt_imp_prime)
 
 #endif

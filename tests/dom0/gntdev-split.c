@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * gntdev-split - only an invalidation that really removes a mapping may
+ * take grants away.  A 1024-page mapping placed on a 2 MiB boundary is
+ * split at 4 KiB offsets inside its aligned 2 MiB blocks - munmap() of
+ * one page, madvise(MADV_RANDOM) of one page, mprotect(PROT_READ) of one
+ * page - each of which makes the kernel announce an invalidation of the
+ * whole 2 MiB block (its huge-PMD split check); then `echo 4 >
+ * /proc/self/clear_refs` announces one over the whole address space.
+ * After each, every page but the unmapped one still shows the domU's
+ * bytes, and writes still reach the domU.  mremap() really moves: in PV
+ * the moved pages arrive empty and are never refilled, even back at
+ * their old address after another clear_refs (a refill there would use
+ * a PTE recorded for an address the mapping had left).  munmap() and exit() still unmap: the counters
+ * return to the baseline.
+ */
+#define _GNU_SOURCE
+#include <sys/wait.h>
+
+#include "gntdev-util.h"
+
+#define NREFS 64
+#define NSLOTS 1024u
+#define BLOCK (2u << 20)
+#define HOLE 5u		/* munmap()ed */
+#define RANDOM 700u	/* madvise(MADV_RANDOM) */
+#define RDONLY 900u	/* mprotect(PROT_READ) */
+#define MOVED 300u	/* mremap()ed away and back */
+
+static int probe[2];
+
+/* Readable without a fault? (A pipe write reports EFAULT instead.) */
+static bool readable(const volatile uint8_t *addr)
+{
+	char c;
+
+	if (write(probe[1], (const void *)addr, 1) != 1)
+		return false;
+	return read(probe[0], &c, 1) == 1;
+}
+
+/* Every slot but HOLE readable, showing domU page i % NREFS, pattern @seed. */
+static bool all_ok(const volatile uint8_t *mem, uint32_t seed, const char *when)
+{
+	for (unsigned int i = 0; i < NSLOTS; i++) {
+		const volatile uint8_t *page = mem + (size_t)i * GT_PAGE;
+
+		if (i == HOLE)
+			continue;
+		if (!readable(page)) {
+			xt_diag("%s: slot %u not mapped", when, i);
+			return false;
+		}
+		if (gt_mismatch(page, i % NREFS, 1, seed) >= 0) {
+			xt_diag("%s: slot %u shows the wrong bytes", when, i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A MAP_SHARED mapping of @len bytes of @fd at @off, 2 MiB aligned. */
+static void *map_aligned(size_t len, int prot, int fd, uint64_t off)
+{
+	uint8_t *res, *at;
+	void *p;
+
+	res = mmap(NULL, len + BLOCK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	at = (uint8_t *)(((uintptr_t)res + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
+	p = mmap(at, len, prot, MAP_SHARED | MAP_FIXED, fd, off);
+	if (at > res)
+		munmap(res, at - res);
+	munmap(at + len, res + len + BLOCK - (at + len));
+	return p;
+}
+
+static bool clear_refs(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, "4", 1) == 1;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Write pattern @seed to domU pages 0..NREFS-1 through slots @first... */
+static void write_through(volatile uint8_t *mem, unsigned int first,
+			  uint32_t seed)
+{
+	gt_fill(mem + (size_t)first * GT_PAGE, 0, NREFS, seed);
+}
+
+int main(void)
+{
+	uint32_t refs[NREFS], *many;
+	struct gt_stats base, opened;
+	size_t len = (size_t)NSLOTS * GT_PAGE;
+	long want = gt_dom0_is_pv() ? 2 * NSLOTS - 1 : NSLOTS;
+	struct xt_peer peer;
+	volatile uint8_t *mem;
+	uint64_t index;
+	int fd, st = -1;
+	pid_t pid;
+
+	if (pipe(probe))
+		xt_fatal("pipe: %m");
+	fd = gt_begin(&peer, NREFS, refs, &base);
+	gt_stats_read(&opened);
+	many = calloc(NSLOTS, sizeof(*many));
+	if (!many)
+		xt_fatal("out of memory");
+	for (unsigned int i = 0; i < NSLOTS; i++)
+		many[i] = refs[i % NREFS];
+
+	xt_ok(gt_map(fd, peer.domid, many, NSLOTS, &index) == 0,
+	      "MAP_GRANT_REF of %u grants", NSLOTS);
+	mem = map_aligned(len, PROT_READ | PROT_WRITE, fd, index);
+	if (!XT_CHECK(mem != MAP_FAILED && !((uintptr_t)mem & (BLOCK - 1)),
+		      "mmap at a 2 MiB boundary (%m)"))
+		xt_fatal("cannot continue");
+	xt_ok(all_ok(mem, 1, "mapped"), "every slot shows its grant");
+
+	/* ---- splits inside aligned 2 MiB blocks ---- */
+	xt_ok(munmap((void *)(mem + HOLE * GT_PAGE), GT_PAGE) == 0,
+	      "munmap of slot %u (4 KiB into a 2 MiB block)", HOLE);
+	xt_ok(all_ok(mem, 1, "after munmap"),
+	      "every other slot still shows its grant after the munmap split");
+	xt_ok(xt_gntdev_stat("mapped_grants") == opened.v[2] + want,
+	      "only slot %u's user mapping is gone (mapped_grants %ld)", HOLE,
+	      xt_gntdev_stat("mapped_grants") - opened.v[2]);
+	xt_ok(madvise((void *)(mem + RANDOM * GT_PAGE), GT_PAGE,
+		      MADV_RANDOM) == 0, "madvise(MADV_RANDOM) of slot %u", RANDOM);
+	xt_ok(all_ok(mem, 1, "after madvise"),
+	      "every slot still shows its grant after the madvise split");
+	xt_ok(mprotect((void *)(mem + RDONLY * GT_PAGE), GT_PAGE,
+		       PROT_READ) == 0, "mprotect(PROT_READ) of slot %u", RDONLY);
+	xt_ok(all_ok(mem, 1, "after mprotect"),
+	      "every slot still shows its grant after the mprotect split");
+	write_through(mem, NREFS, 7);
+	xt_ok(gt_peer_ok(&peer, "check 7"),
+	      "writes through the split mapping reach the domU");
+
+	/* ---- clear_refs: soft-dirty over the whole address space ---- */
+	xt_ok(clear_refs(), "echo 4 > /proc/self/clear_refs");
+	xt_ok(all_ok(mem, 7, "after clear_refs"),
+	      "every slot still shows its grant after clear_refs");
+	write_through(mem, 2 * NREFS, 8);
+	xt_ok(gt_peer_ok(&peer, "check 8"),
+	      "writes after clear_refs reach the domU");
+	xt_ok(xt_gntdev_stat("mapped_grants") == opened.v[2] + want,
+	      "mapped_grants back to all but slot %u (%ld)", HOLE,
+	      xt_gntdev_stat("mapped_grants") - opened.v[2]);
+
+	/*
+	 * ---- mremap() away and back: PV, the moved pages arrive empty and
+	 * stay empty even back at their old address (the refill never uses
+	 * a PTE recorded for an address the mapping left); PVH, the pages
+	 * move with the mapping ----
+	 */
+	{
+		size_t mlen = 4 * (size_t)GT_PAGE;
+		void *from = (void *)(mem + MOVED * GT_PAGE), *to, *p;
+
+		to = mmap(NULL, mlen, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+		p = mremap(from, mlen, mlen, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		xt_ok(to != MAP_FAILED && p == to, "mremap of slots %u..%u elsewhere",
+		      MOVED, MOVED + 3);
+		if (gt_dom0_is_pv())
+			xt_ok(p == to && !readable(p),
+			      "PV: the moved pages arrive empty (SIGBUS)");
+		else
+			xt_ok(p == to && gt_mismatch(p, MOVED % NREFS, 4, 8) < 0,
+			      "PVH: the pages moved with the mapping");
+		p = mremap(to, mlen, mlen, MREMAP_MAYMOVE | MREMAP_FIXED, from);
+		xt_ok(p == from, "mremap back to the old address");
+		/* A non-removing invalidation must not revive them. */
+		xt_ok(clear_refs(), "clear_refs again");
+		if (gt_dom0_is_pv())
+			xt_ok(p == from && !readable(p),
+			      "PV: back at the old address they stay empty, clear_refs or not");
+		else
+			xt_ok(p == from && gt_mismatch(p, MOVED % NREFS, 4, 8) < 0,
+			      "PVH: back at the old address with the pages");
+	}
+
+	/* ---- munmap and exit still unmap ---- */
+	xt_ok(munmap((void *)mem, len) == 0, "munmap of the rest");
+	xt_ok(gt_unmap(fd, index, NSLOTS) == 0, "UNMAP_GRANT_REF");
+	gt_stats_check(&opened, "after munmap");
+
+	pid = fork();
+	if (pid == 0) {
+		volatile uint8_t *m;
+		uint64_t i2;
+
+		if (gt_map(fd, peer.domid, many, NSLOTS, &i2))
+			_exit(2);
+		m = map_aligned(len, PROT_READ, fd, i2);
+		if (m == MAP_FAILED)
+			_exit(3);
+		if (munmap((void *)(m + HOLE * GT_PAGE), GT_PAGE) || !clear_refs())
+			_exit(4);
+		_exit(m[(HOLE + 1) * GT_PAGE] == xt_pattern(8, HOLE + 1, 0) ? 0 : 5);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		st = -1;
+	xt_ok(st != -1 && WIFEXITED(st) &&
+	      WEXITSTATUS(st) == 0, "a child maps, splits, clear_refs, reads and exits (%d)",
+	      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	close(fd);
+	gt_stats_check(&base, "after the child's exit and close");
+	free(many);
+	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
+	return xt_exit();
+}
