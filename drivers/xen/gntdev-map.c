@@ -680,7 +680,13 @@ static void gntdev_range_unmap_done(int result, struct gntab_unmap_queue_data *q
 
 		if (gntdev_release_handle(slot) == INVALID_GRANT_HANDLE)
 			continue;
-		if (!result && q->unmap_ops[k].status == GNTST_okay) {
+		/*
+		 * Per operation only: @result also reports a p2m entry that
+		 * was not restored (a PV kernel half that never got one), and
+		 * the statuses were preset to an error, so a failed hypercall
+		 * counts as refused.
+		 */
+		if (q->unmap_ops[k].status == GNTST_okay) {
 			if (pv)
 				slot->khandle = INVALID_GRANT_HANDLE;
 			else

@@ -6,7 +6,9 @@
  * mmap() of exactly one whole range (offset and length as MAP_GRANT_REF
  * returned them) maps its grants; a range is mmap()ed at most once
  * (EBUSY afterwards, and while another mmap() of it is in progress; a
- * failed mmap() leaves it mmap()able again).  Each VMA showing part of a
+ * failed mmap() leaves it mmap()able again, except in PVH when
+ * vm_map_pages_zero() failed after inserting PTEs: then the range stays
+ * claimed, EBUSY, until it is freed, see gntdev_mmap()).  Each VMA showing part of a
  * range holds a reference on it: mmap() hands its reference to the VMA,
  * ->open (VMA split, VMA copy by mremap) takes one more, ->close drops
  * one.  VM_DONTCOPY keeps mappings out of fork() children.  If
@@ -94,7 +96,8 @@ static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
  * PTEs and stays empty: SIGBUS).  The interval notifier's sequence makes
  * a fault that races with an invalidation of the same range retry rather
  * than refill a PTE the invalidation is about to zap.  PVH, and a VMA
- * copied by fork() after MADV_DOFORK, have nothing to refill: SIGBUS.
+ * copied by fork() after MADV_DOFORK, have nothing to refill: SIGBUS;
+ * so has a VMA whose protection allows no read (PROT_NONE).
  */
 static vm_fault_t gntdev_vma_fault(struct vm_fault *vmf)
 {
@@ -110,6 +113,13 @@ static vm_fault_t gntdev_vma_fault(struct vm_fault *vmf)
 	      ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
 	if (idx >= range->count ||
 	    (vmf->address & PAGE_MASK) != range->vm_start + (idx << PAGE_SHIFT))
+		return VM_FAULT_SIGBUS;
+	/*
+	 * Only an access the VMA allows refills: GUP with FOLL_FORCE
+	 * (/proc/PID/mem, ptrace) also faults on a PROT_NONE VMA, and a grant
+	 * PTE written for it would let plain loads through as well.
+	 */
+	if (!(vma->vm_flags & VM_READ))
 		return VM_FAULT_SIGBUS;
 
 	seq = mmu_interval_read_begin(&range->notifier);

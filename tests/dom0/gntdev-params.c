@@ -53,6 +53,17 @@ static int write_param(const char *name, long v)
 	return err;
 }
 
+/* What the test changes, restored however it ends (xt_fatal() exits). */
+static long saved_limit = -1, saved_cap = -1;
+
+static void restore_params(void)
+{
+	if (saved_limit >= 0)
+		write_param("limit", saved_limit);
+	if (saved_cap >= 0)
+		write_param("dmabuf_max_pages", saved_cap);
+}
+
 int main(void)
 {
 	/* The larger of the two Xen grant operations: 32 bytes on x86-64. */
@@ -63,10 +74,16 @@ int main(void)
 	struct xt_peer peer;
 	int gfd, fd[3] = { -1, -1, -1 }, err;
 
+	if (xt_gntdev_stat("maps") < 0)
+		xt_skip_all("xen-gntdev stats missing: not our module");
 	limit = read_param("limit");
 	cap = read_param("dmabuf_max_pages");
+	/* Our module without its parameters is a failure, not a skip. */
 	if (limit < 0 || cap < 0 || xt_gntdev_stat("dmabuf_pages") < 0)
-		xt_skip_all("not our xen-gntdev (no dmabuf_max_pages parameter)");
+		xt_fatal("our xen-gntdev lacks limit, dmabuf_max_pages or dmabuf_pages");
+	saved_limit = limit;
+	saved_cap = cap;
+	atexit(restore_params);
 
 	/* ---- limit ---- */
 	err = write_param("limit", max + 1);

@@ -26,6 +26,7 @@
 #define RANDOM 700u	/* madvise(MADV_RANDOM) */
 #define RDONLY 900u	/* mprotect(PROT_READ) */
 #define MOVED 300u	/* mremap()ed away and back */
+#define GUARD 1000u	/* mprotect(PROT_NONE), then read by FOLL_FORCE */
 
 static int probe[2];
 
@@ -154,6 +155,31 @@ int main(void)
 	xt_ok(xt_gntdev_stat("mapped_grants") == opened.v[2] + want,
 	      "mapped_grants back to all but slot %u (%ld)", HOLE,
 	      xt_gntdev_stat("mapped_grants") - opened.v[2]);
+
+	/*
+	 * ---- PROT_NONE stays PROT_NONE: a /proc/self/mem read (GUP with
+	 * FOLL_FORCE) faults on the slot too, and must not make it readable
+	 * for plain loads (PV: the refill is for accesses the VMA allows).
+	 */
+	{
+		volatile uint8_t *g = mem + (size_t)GUARD * GT_PAGE;
+		int mfd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+		ssize_t got = -1;
+		char c;
+
+		xt_ok(mprotect((void *)g, GT_PAGE, PROT_NONE) == 0,
+		      "mprotect(PROT_NONE) of slot %u", GUARD);
+		if (mfd >= 0) {
+			got = pread(mfd, &c, 1, (off_t)(uintptr_t)g);
+			close(mfd);
+		}
+		xt_ok(!readable(g),
+		      "the PROT_NONE slot stays unreadable after a /proc/self/mem read (%s)",
+		      got == 1 ? "read" : "refused");
+		xt_ok(mprotect((void *)g, GT_PAGE, PROT_READ) == 0 &&
+		      readable(g) && gt_mismatch(g, GUARD % NREFS, 1, 8) < 0,
+		      "PROT_READ again: the slot shows its grant");
+	}
 
 	/*
 	 * ---- mremap() away and back: PV, the moved pages arrive empty and
