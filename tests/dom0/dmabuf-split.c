@@ -23,18 +23,6 @@
 #define HOLE 5u		/* munmap()ed */
 #define RANDOM 700u	/* madvise(MADV_RANDOM) */
 
-static int probe[2];
-
-/* Readable without a fault? (A pipe write reports EFAULT instead.) */
-static bool readable(const volatile uint8_t *addr)
-{
-	char c;
-
-	if (write(probe[1], (const void *)addr, 1) != 1)
-		return false;
-	return read(probe[0], &c, 1) == 1;
-}
-
 /* Every page but HOLE readable, showing domU page i % NREFS, @seed. */
 static bool all_ok(const volatile uint8_t *mem, uint32_t seed, const char *when)
 {
@@ -43,7 +31,7 @@ static bool all_ok(const volatile uint8_t *mem, uint32_t seed, const char *when)
 
 		if (i == HOLE)
 			continue;
-		if (!readable(page)) {
+		if (!xt_readable(page)) {
 			xt_diag("%s: page %u not mapped", when, i);
 			return false;
 		}
@@ -56,34 +44,6 @@ static bool all_ok(const volatile uint8_t *mem, uint32_t seed, const char *when)
 	return true;
 }
 
-/* A MAP_SHARED mapping of @len bytes of @fd, 2 MiB aligned. */
-static void *map_aligned(size_t len, int prot, int fd)
-{
-	uint8_t *res, *at;
-	void *p;
-
-	res = mmap(NULL, len + BLOCK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		   -1, 0);
-	if (res == MAP_FAILED)
-		return MAP_FAILED;
-	at = (uint8_t *)(((uintptr_t)res + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
-	p = mmap(at, len, prot, MAP_SHARED | MAP_FIXED, fd, 0);
-	if (at > res)
-		munmap(res, at - res);
-	munmap(at + len, res + len + BLOCK - (at + len));
-	return p;
-}
-
-static bool clear_refs(void)
-{
-	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-	bool ok = fd >= 0 && write(fd, "4", 1) == 1;
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 int main(void)
 {
 	size_t len = (size_t)NSLOTS * DMB_PAGE;
@@ -94,8 +54,6 @@ int main(void)
 	int gfd, fd, st = -1;
 	pid_t pid;
 
-	if (pipe(probe))
-		xt_fatal("pipe: %m");
 	gfd = dmb_begin(&peer, NREFS, refs, &base);
 	many = calloc(NSLOTS, sizeof(*many));
 	if (!many)
@@ -105,7 +63,7 @@ int main(void)
 	if (dmb_export(gfd, 0, peer.domid, NSLOTS, many, &fd))
 		xt_fatal("export of %u grants failed", NSLOTS);
 
-	mem = map_aligned(len, PROT_READ | PROT_WRITE, fd);
+	mem = xt_map_aligned(len, PROT_READ | PROT_WRITE, fd, 0, BLOCK);
 	if (!XT_CHECK(mem != MAP_FAILED && !((uintptr_t)mem & (BLOCK - 1)),
 		      "mmap of the buffer at a 2 MiB boundary (%m)"))
 		xt_fatal("cannot continue");
@@ -125,7 +83,7 @@ int main(void)
 	      "writes through the split mapping reach the domU");
 
 	/* ---- clear_refs: soft-dirty over the whole address space ---- */
-	xt_ok(clear_refs(), "echo 4 > /proc/self/clear_refs");
+	xt_ok(xt_clear_refs(), "echo 4 > /proc/self/clear_refs");
 	xt_ok(all_ok(mem, 7, "after clear_refs"),
 	      "every page still mapped after clear_refs");
 	dmb_fill(mem + 2 * NREFS * DMB_PAGE, NREFS, 8);
@@ -135,11 +93,11 @@ int main(void)
 	/* ---- exit and munmap still unmap ---- */
 	pid = fork();
 	if (pid == 0) {
-		volatile uint8_t *m = map_aligned(len, PROT_READ, fd);
+		volatile uint8_t *m = xt_map_aligned(len, PROT_READ, fd, 0, BLOCK);
 
 		if (m == MAP_FAILED)
 			_exit(3);
-		if (munmap((void *)(m + HOLE * DMB_PAGE), DMB_PAGE) || !clear_refs())
+		if (munmap((void *)(m + HOLE * DMB_PAGE), DMB_PAGE) || !xt_clear_refs())
 			_exit(4);
 		_exit(m[(HOLE + 1) * DMB_PAGE] == xt_pattern(8, HOLE + 1, 0) ? 0 : 5);
 	}

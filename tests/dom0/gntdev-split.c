@@ -28,18 +28,6 @@
 #define MOVED 300u	/* mremap()ed away and back */
 #define GUARD 1000u	/* mprotect(PROT_NONE), then read by FOLL_FORCE */
 
-static int probe[2];
-
-/* Readable without a fault? (A pipe write reports EFAULT instead.) */
-static bool readable(const volatile uint8_t *addr)
-{
-	char c;
-
-	if (write(probe[1], (const void *)addr, 1) != 1)
-		return false;
-	return read(probe[0], &c, 1) == 1;
-}
-
 /* Every slot but HOLE readable, showing domU page i % NREFS, pattern @seed. */
 static bool all_ok(const volatile uint8_t *mem, uint32_t seed, const char *when)
 {
@@ -48,7 +36,7 @@ static bool all_ok(const volatile uint8_t *mem, uint32_t seed, const char *when)
 
 		if (i == HOLE)
 			continue;
-		if (!readable(page)) {
+		if (!xt_readable(page)) {
 			xt_diag("%s: slot %u not mapped", when, i);
 			return false;
 		}
@@ -58,34 +46,6 @@ static bool all_ok(const volatile uint8_t *mem, uint32_t seed, const char *when)
 		}
 	}
 	return true;
-}
-
-/* A MAP_SHARED mapping of @len bytes of @fd at @off, 2 MiB aligned. */
-static void *map_aligned(size_t len, int prot, int fd, uint64_t off)
-{
-	uint8_t *res, *at;
-	void *p;
-
-	res = mmap(NULL, len + BLOCK, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-		   -1, 0);
-	if (res == MAP_FAILED)
-		return MAP_FAILED;
-	at = (uint8_t *)(((uintptr_t)res + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
-	p = mmap(at, len, prot, MAP_SHARED | MAP_FIXED, fd, off);
-	if (at > res)
-		munmap(res, at - res);
-	munmap(at + len, res + len + BLOCK - (at + len));
-	return p;
-}
-
-static bool clear_refs(void)
-{
-	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-	bool ok = fd >= 0 && write(fd, "4", 1) == 1;
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
 }
 
 /* Write pattern @seed to domU pages 0..NREFS-1 through slots @first... */
@@ -107,8 +67,6 @@ int main(void)
 	int fd, st = -1;
 	pid_t pid;
 
-	if (pipe(probe))
-		xt_fatal("pipe: %m");
 	fd = gt_begin(&peer, NREFS, refs, &base);
 	gt_stats_read(&opened);
 	many = calloc(NSLOTS, sizeof(*many));
@@ -119,7 +77,7 @@ int main(void)
 
 	xt_ok(gt_map(fd, peer.domid, many, NSLOTS, &index) == 0,
 	      "MAP_GRANT_REF of %u grants", NSLOTS);
-	mem = map_aligned(len, PROT_READ | PROT_WRITE, fd, index);
+	mem = xt_map_aligned(len, PROT_READ | PROT_WRITE, fd, index, BLOCK);
 	if (!XT_CHECK(mem != MAP_FAILED && !((uintptr_t)mem & (BLOCK - 1)),
 		      "mmap at a 2 MiB boundary (%m)"))
 		xt_fatal("cannot continue");
@@ -146,7 +104,7 @@ int main(void)
 	      "writes through the split mapping reach the domU");
 
 	/* ---- clear_refs: soft-dirty over the whole address space ---- */
-	xt_ok(clear_refs(), "echo 4 > /proc/self/clear_refs");
+	xt_ok(xt_clear_refs(), "echo 4 > /proc/self/clear_refs");
 	xt_ok(all_ok(mem, 7, "after clear_refs"),
 	      "every slot still shows its grant after clear_refs");
 	write_through(mem, 2 * NREFS, 8);
@@ -173,11 +131,11 @@ int main(void)
 			got = pread(mfd, &c, 1, (off_t)(uintptr_t)g);
 			close(mfd);
 		}
-		xt_ok(!readable(g),
+		xt_ok(!xt_readable(g),
 		      "the PROT_NONE slot stays unreadable after a /proc/self/mem read (%s)",
 		      got == 1 ? "read" : "refused");
 		xt_ok(mprotect((void *)g, GT_PAGE, PROT_READ) == 0 &&
-		      readable(g) && gt_mismatch(g, GUARD % NREFS, 1, 8) < 0,
+		      xt_readable(g) && gt_mismatch(g, GUARD % NREFS, 1, 8) < 0,
 		      "PROT_READ again: the slot shows its grant");
 	}
 
@@ -197,7 +155,7 @@ int main(void)
 		xt_ok(to != MAP_FAILED && p == to, "mremap of slots %u..%u elsewhere",
 		      MOVED, MOVED + 3);
 		if (gt_dom0_is_pv())
-			xt_ok(p == to && !readable(p),
+			xt_ok(p == to && !xt_readable(p),
 			      "PV: the moved pages arrive empty (SIGBUS)");
 		else
 			xt_ok(p == to && gt_mismatch(p, MOVED % NREFS, 4, 8) < 0,
@@ -205,9 +163,9 @@ int main(void)
 		p = mremap(to, mlen, mlen, MREMAP_MAYMOVE | MREMAP_FIXED, from);
 		xt_ok(p == from, "mremap back to the old address");
 		/* A non-removing invalidation must not revive them. */
-		xt_ok(clear_refs(), "clear_refs again");
+		xt_ok(xt_clear_refs(), "clear_refs again");
 		if (gt_dom0_is_pv())
-			xt_ok(p == from && !readable(p),
+			xt_ok(p == from && !xt_readable(p),
 			      "PV: back at the old address they stay empty, clear_refs or not");
 		else
 			xt_ok(p == from && gt_mismatch(p, MOVED % NREFS, 4, 8) < 0,
@@ -226,10 +184,10 @@ int main(void)
 
 		if (gt_map(fd, peer.domid, many, NSLOTS, &i2))
 			_exit(2);
-		m = map_aligned(len, PROT_READ, fd, i2);
+		m = xt_map_aligned(len, PROT_READ, fd, i2, BLOCK);
 		if (m == MAP_FAILED)
 			_exit(3);
-		if (munmap((void *)(m + HOLE * GT_PAGE), GT_PAGE) || !clear_refs())
+		if (munmap((void *)(m + HOLE * GT_PAGE), GT_PAGE) || !xt_clear_refs())
 			_exit(4);
 		_exit(m[(HOLE + 1) * GT_PAGE] == xt_pattern(8, HOLE + 1, 0) ? 0 : 5);
 	}

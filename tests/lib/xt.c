@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
@@ -116,6 +118,47 @@ uint64_t xt_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- memory probes ---- */
+bool xt_readable(const volatile void *addr)
+{
+	static int probe[2] = { -1, -1 };
+	char c;
+
+	if (probe[0] < 0 && pipe2(probe, O_CLOEXEC))
+		xt_fatal("pipe: %m");
+	if (write(probe[1], (const void *)addr, 1) != 1)
+		return false;
+	return read(probe[0], &c, 1) == 1;
+}
+
+void *xt_map_aligned(size_t len, int prot, int fd, uint64_t off, size_t align)
+{
+	uint8_t *res, *at;
+	void *p;
+
+	/* Reserve len + align, map at the aligned point, trim both ends. */
+	res = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	at = (uint8_t *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1));
+	p = mmap(at, len, prot, MAP_SHARED | MAP_FIXED, fd, off);
+	if (at > res)
+		munmap(res, at - res);
+	munmap(at + len, res + len + align - (at + len));
+	return p;
+}
+
+bool xt_clear_refs(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, "4", 1) == 1;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
 /* ---- xenstore ---- */
