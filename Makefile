@@ -24,7 +24,7 @@
 #   EXTRA_TESTS  a directory of extra tests to run in the machine
 #   GNTDEV       ours (the module built here) or stock (Debian's)
 
-KVER ?= $(shell tools/kver.sh 6.1)
+KVER ?= $(shell tools/kver.sh)
 KDIR ?= /lib/modules/$(KVER)/build
 B := build
 MATRIX ?= default

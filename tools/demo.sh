@@ -15,7 +15,7 @@ set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 export XT_BUILD=${XT_BUILD:-build}
-KVER=$(tools/kver.sh 6.1)
+KVER=$(tools/kver.sh)
 if [ "${GNTDEV:-ours}" = ours ]; then
 	make --no-print-directory -s module KVER="$KVER" > /dev/null || exit 1
 	export XT_GNTDEV=$TOP/$XT_BUILD/module/$KVER/drivers/xen/xen-gntdev.ko

@@ -41,8 +41,8 @@ if [ -x "$cp" ]; then
 	      --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
 	      -f drivers/xen/*.[ch] tests/modules/*/*.[ch] 2>&1 |
 	      grep -E 'ERROR|WARNING|CHECK' |
-	      # Version tests are the whole point of the one compat header.
-	      grep -vE '^[^:]*-compat\.h:[0-9]+: WARNING:(LINUX_VERSION_CODE|CONSTANT_COMPARISON):')
+	      # Version tests are the whole point of the one kernel-version header.
+	      grep -vE '^[^:]*-kver\.h:[0-9]+: WARNING:(LINUX_VERSION_CODE|CONSTANT_COMPARISON):')
 	if [ -n "$out" ]; then echo "$out"; bad=1; fi
 	echo "lint: checkpatch --strict: $([ -z "$out" ] && echo clean || echo findings)"
 else

@@ -81,13 +81,10 @@ static int gntdev_copy_check_grant(u16 offset, u16 domid, u16 len)
 }
 
 /* Queue the operations of one segment; the batch has room for two. */
-static int gntdev_copy_add(struct gntdev_copy_batch *b, unsigned long index,
-			   const struct gntdev_grant_copy_segment *seg)
+static int gntdev_copy_check_seg(const struct gntdev_grant_copy_segment *seg)
 {
 	bool src_gref = seg->flags & GNTCOPY_source_gref;
 	bool dst_gref = seg->flags & GNTCOPY_dest_gref;
-	unsigned long virt, done = 0;
-	u16 goff;
 	int err;
 
 	if (seg->flags & ~(GNTCOPY_source_gref | GNTCOPY_dest_gref))
@@ -103,36 +100,21 @@ static int gntdev_copy_add(struct gntdev_copy_batch *b, unsigned long index,
 		if (err)
 			return err;
 	}
-	if (dst_gref) {
-		err = gntdev_copy_check_grant(seg->dest.foreign.offset,
-					      seg->dest.foreign.domid,
-					      seg->len);
-		if (err)
-			return err;
-	}
+	if (dst_gref)
+		return gntdev_copy_check_grant(seg->dest.foreign.offset,
+					       seg->dest.foreign.domid,
+					       seg->len);
+	return 0;
+}
 
-	b->seg_index[b->nr_segs] = index;
-	b->seg_op[b->nr_segs] = b->nr_ops;
-	b->nr_segs++;
+/* One side of @seg is local: one operation per local page, pinned. */
+static int gntdev_copy_add_local(struct gntdev_copy_batch *b,
+				 const struct gntdev_grant_copy_segment *seg)
+{
+	bool src_gref = seg->flags & GNTCOPY_source_gref;
+	unsigned long virt, done = 0;
+	u16 goff;
 
-	if (!seg->len)
-		return 0;
-
-	if (src_gref && dst_gref) {
-		struct gnttab_copy *op = &b->ops[b->nr_ops++];
-
-		op->source.u.ref = seg->source.foreign.ref;
-		op->source.domid = seg->source.foreign.domid;
-		op->source.offset = seg->source.foreign.offset;
-		op->dest.u.ref = seg->dest.foreign.ref;
-		op->dest.domid = seg->dest.foreign.domid;
-		op->dest.offset = seg->dest.foreign.offset;
-		op->len = seg->len;
-		op->flags = seg->flags;
-		return 0;
-	}
-
-	/* One side is local: split it at page boundaries. */
 	virt = (unsigned long)(src_gref ? seg->dest.virt : seg->source.virt);
 	goff = src_gref ? seg->source.foreign.offset : seg->dest.foreign.offset;
 	while (done < seg->len) {
@@ -175,6 +157,38 @@ static int gntdev_copy_add(struct gntdev_copy_batch *b, unsigned long index,
 		op->flags = seg->flags;
 		done += chunk;
 	}
+	return 0;
+}
+
+static int gntdev_copy_add(struct gntdev_copy_batch *b, unsigned long index,
+			   const struct gntdev_grant_copy_segment *seg)
+{
+	struct gnttab_copy *op;
+	int err;
+
+	err = gntdev_copy_check_seg(seg);
+	if (err)
+		return err;
+
+	b->seg_index[b->nr_segs] = index;
+	b->seg_op[b->nr_segs] = b->nr_ops;
+	b->nr_segs++;
+
+	if (!seg->len)
+		return 0;
+	if (!(seg->flags & GNTCOPY_source_gref) ||
+	    !(seg->flags & GNTCOPY_dest_gref))
+		return gntdev_copy_add_local(b, seg);
+
+	op = &b->ops[b->nr_ops++];
+	op->source.u.ref = seg->source.foreign.ref;
+	op->source.domid = seg->source.foreign.domid;
+	op->source.offset = seg->source.foreign.offset;
+	op->dest.u.ref = seg->dest.foreign.ref;
+	op->dest.domid = seg->dest.foreign.domid;
+	op->dest.offset = seg->dest.foreign.offset;
+	op->len = seg->len;
+	op->flags = seg->flags;
 	return 0;
 }
 
@@ -236,16 +250,15 @@ static s16 __user *gntdev_copy_status_native(void __user *cookie,
 	return &segs[i].status;
 }
 
-long gntdev_ioctl_grant_copy(void __user *arg)
+/* GRANT_COPY of @count segments at @segs (the native layout). */
+long gntdev_grant_copy_user(struct gntdev_grant_copy_segment __user *segs,
+			    u32 count)
 {
-	struct ioctl_gntdev_grant_copy op;
 	struct gntdev_copy_seg_reader rd = {
 		.read = gntdev_copy_read_native,
 		.status = gntdev_copy_status_native,
+		.cookie = segs,
 	};
 
-	if (copy_from_user(&op, arg, sizeof(op)))
-		return -EFAULT;
-	rd.cookie = op.segments;
-	return gntdev_grant_copy(&rd, op.count);
+	return gntdev_grant_copy(&rd, count);
 }

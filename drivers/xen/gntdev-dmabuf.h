@@ -1,25 +1,49 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * gntdev-dmabuf.h - the dma-buf side of /dev/xen/gntdev, as seen by the
- * core device.
+ * gntdev-dmabuf.h - the dma-buf side of /dev/xen/gntdev, as the command
+ * switch of gntdev-main.c sees it.
  *
- * The core (gntdev-main.c) owns the file; on open it asks for a per-file
- * dma-buf context and on release hands it back.  Every dma-buf ioctl
- * (numbers 9 to 14) is forwarded unchanged to gntdev_dmabuf_ioctl().
- * Buffers exported from a context may outlive the gntdev file: the
- * context only tracks them for EXP_WAIT_RELEASED.
+ * gntdev-main.c owns the file; on open it asks for a per-file dma-buf
+ * context and on release hands it back.  It copies each dma-buf ioctl's
+ * argument in, checks an export request, copies its refs in and calls
+ * the worker, which never touches userspace.  An export returns the new
+ * buffer with its fd number reserved but not installed: the caller
+ * writes the number to userspace, then commits (installs the fd) or
+ * aborts (the buffer goes away).  Buffers may outlive the gntdev file:
+ * the context only tracks them for EXP_WAIT_RELEASED.
  */
 #ifndef _XEN_GNTDEV_DMABUF_H
 #define _XEN_GNTDEV_DMABUF_H
 
-#include <linux/compiler_types.h>
+#include <linux/types.h>
 
-struct file;
+struct dma_buf;
 struct gntdev_dmabuf_ctx;
 
-struct gntdev_dmabuf_ctx *gntdev_dmabuf_open(struct file *filp);
+/* EXP_FROM_REFS and EXP_FROM_REFS_V2, without the refs. */
+struct gntdev_dmabuf_exp_req {
+	u32 flags;
+	u32 count;
+	u32 domid;
+	u32 data_ofs;			/* 0 for EXP_FROM_REFS */
+};
+
+/* An exported buffer whose fd is reserved, not yet installed. */
+struct gntdev_dmabuf_new {
+	struct dma_buf *dmabuf;
+	int fd;
+};
+
+struct gntdev_dmabuf_ctx *gntdev_dmabuf_open(void);
 void gntdev_dmabuf_release(struct gntdev_dmabuf_ctx *ctx);
-long gntdev_dmabuf_ioctl(struct gntdev_dmabuf_ctx *ctx, unsigned int cmd,
-			 void __user *arg);
+
+int gntdev_dmabuf_exp_check(const struct gntdev_dmabuf_exp_req *req);
+int gntdev_dmabuf_exp(struct gntdev_dmabuf_ctx *ctx,
+		      const struct gntdev_dmabuf_exp_req *req, u32 *refs,
+		      struct gntdev_dmabuf_new *out);
+void gntdev_dmabuf_exp_commit(struct gntdev_dmabuf_new *out);
+void gntdev_dmabuf_exp_abort(struct gntdev_dmabuf_new *out);
+long gntdev_dmabuf_wait_released(struct gntdev_dmabuf_ctx *ctx, u32 fd,
+				 u32 wait_to_ms);
 
 #endif

@@ -57,6 +57,7 @@
 #include <xen/interface/event_channel.h>
 #include <xen/xen.h>
 
+#include "gntdev-grant.h"
 /* Our UAPI (not the kernel's copy): the same guard, a superset. */
 #include "../../include/uapi/xen/gntdev.h"
 
@@ -124,19 +125,18 @@ struct gntdev_range {
 
 	/*
 	 * Scratch for unmapping, preallocated: the notifier cannot allocate.
-	 * @unmap_ops: the PV notifier's user halves, or the final unmap's
-	 * (PV kernel halves, PVH mappings), or the mmap() error path's;
-	 * @kunmap_ops: the error path's PV kernel halves.
+	 * @unmap_ops: the PV notifier's user halves, or the kernel-side
+	 * mappings (PV kernel halves, PVH mappings) of the final unmap or
+	 * of the mmap() error path.
 	 */
 	struct gnttab_unmap_grant_ref *unmap_ops;
-	struct gnttab_unmap_grant_ref *kunmap_ops;
 	struct page **unmap_pages;
-	struct gntab_unmap_queue_data unmap_queue;	/* the final unmap */
+	struct gntdev_unmap_async unmap;	/* the final unmap */
 };
 
 /* gntdev-map.c */
 struct gntdev_range *gntdev_range_create(struct gntdev_file *gf,
-					 const struct ioctl_gntdev_grant_ref __user *refs,
+					 struct ioctl_gntdev_grant_ref *grants,
 					 unsigned int count);
 void gntdev_range_get(struct gntdev_range *range);
 void gntdev_range_put(struct gntdev_range *range);
@@ -146,8 +146,6 @@ struct gntdev_range *gntdev_range_find(struct gntdev_file *gf,
 struct gntdev_range *gntdev_range_find_offset(struct gntdev_file *gf,
 					      unsigned long pgoff);
 bool gntdev_range_unlist(struct gntdev_file *gf, struct gntdev_range *range);
-int gntdev_range_prepare(struct gntdev_range *range);
-void gntdev_range_unprepare(struct gntdev_range *range);
 int gntdev_range_map(struct gntdev_range *range);
 void gntdev_range_unmap_now(struct gntdev_range *range);
 void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
@@ -195,11 +193,16 @@ struct gntdev_copy_seg_reader {
 
 long gntdev_grant_copy(const struct gntdev_copy_seg_reader *rd,
 		       unsigned long count);
-long gntdev_ioctl_grant_copy(void __user *arg);
+long gntdev_grant_copy_user(struct gntdev_grant_copy_segment __user *segs,
+			    u32 count);
 
-/* gntdev-compat32.c */
+/* gntdev-compat32.c, built with CONFIG_COMPAT only */
+#ifdef CONFIG_COMPAT
 long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
 			 unsigned long arg);
+#else
+#define gntdev_compat_ioctl NULL
+#endif
 
 /* gntdev-main.c */
 long gntdev_dispatch(struct file *filp, unsigned int cmd, void __user *argp);

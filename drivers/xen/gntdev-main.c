@@ -8,8 +8,13 @@
  * freed by release() after every range still listed has been unlisted
  * and put (ranges still mmap()ed elsewhere cannot exist then: each VMA
  * pins the file).  The per-file dma-buf context is created on open and
- * handed back on release; dma-buf ioctls (numbers 9 to 14) go to it
- * untouched.
+ * handed back on release.
+ *
+ * gntdev_dispatch() is the one switch naming every command.  Each case
+ * calls a gntdev_ioctl_*() function that copies its argument in once
+ * (arrays of refs included), hands kernel structures to a worker that
+ * never touches userspace, and writes the results back.  The exception
+ * is GRANT_COPY, whose segments name user memory by design (gntdev-copy.c).
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -17,10 +22,11 @@
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <xen/xen.h>
 
-#include "gntdev-compat.h"
+#include "gntdev-kver.h"
 #include "gntdev-dmabuf.h"
 #include "gntdev-internal.h"
 #include "gntdev-stats.h"
@@ -53,10 +59,10 @@ static int gntdev_open(struct inode *inode, struct file *filp)
 	mutex_init(&gf->lock);
 	INIT_LIST_HEAD(&gf->ranges);
 
-	ctx = gntdev_dmabuf_open(filp);
-	if (IS_ERR(ctx)) {
+	ctx = gntdev_dmabuf_open();
+	if (!ctx) {
 		kfree(gf);
-		return PTR_ERR(ctx);
+		return -ENOMEM;
 	}
 	gf->dmabuf = ctx;
 	filp->private_data = gf;
@@ -89,9 +95,19 @@ static int gntdev_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/*
+ * @count elements of @size at @src, in a kvmalloc()ed copy (kvfree());
+ * the caller has bounded @count by the "limit" parameter.
+ */
+static void *gntdev_copy_array(const void __user *src, u32 count, size_t size)
+{
+	return vmemdup_user(src, array_size(count, size));
+}
+
 static long gntdev_ioctl_map(struct gntdev_file *gf,
 			     struct ioctl_gntdev_map_grant_ref __user *u)
 {
+	struct ioctl_gntdev_grant_ref *grants;
 	struct gntdev_range *range;
 	long ret = 0;
 	u32 count;
@@ -100,8 +116,13 @@ static long gntdev_ioctl_map(struct gntdev_file *gf,
 
 	if (get_user(count, &u->count))
 		return -EFAULT;
+	if (!count || count > READ_ONCE(gntdev_limit))
+		return -EINVAL;
+	grants = gntdev_copy_array(u->refs, count, sizeof(*grants));
+	if (IS_ERR(grants))
+		return PTR_ERR(grants);
 	/* Two references: the list's and ours (UNMAP may drop the list's). */
-	range = gntdev_range_create(gf, u->refs, count);
+	range = gntdev_range_create(gf, grants, count);
 	if (IS_ERR(range))
 		return PTR_ERR(range);
 
@@ -181,10 +202,82 @@ static long gntdev_ioctl_notify(struct gntdev_file *gf,
 	return gntdev_ioctl_set_unmap_notify(gf, &op);
 }
 
-static bool gntdev_is_dmabuf_cmd(unsigned int cmd)
+static long gntdev_ioctl_grant_copy(struct ioctl_gntdev_grant_copy __user *u)
 {
-	return _IOC_TYPE(cmd) == 'G' && _IOC_NR(cmd) >= 9 &&
-	       _IOC_NR(cmd) <= 14;
+	struct ioctl_gntdev_grant_copy op;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	return gntdev_grant_copy_user(op.segments, op.count);
+}
+
+/*
+ * EXP_FROM_REFS and _V2: the request is checked before its refs are
+ * copied in, and the fd number is written back before the fd is
+ * installed (gntdev-dmabuf.h).
+ */
+static long gntdev_ioctl_dmabuf_exp(struct gntdev_file *gf,
+				    const struct gntdev_dmabuf_exp_req *req,
+				    const u32 __user *urefs, u32 __user *ufd)
+{
+	struct gntdev_dmabuf_new new;
+	u32 *refs;
+	int err;
+
+	err = gntdev_dmabuf_exp_check(req);
+	if (err)
+		return err;
+	refs = gntdev_copy_array(urefs, req->count, sizeof(*refs));
+	if (IS_ERR(refs))
+		return PTR_ERR(refs);
+	err = gntdev_dmabuf_exp(gf->dmabuf, req, refs, &new);
+	if (err)
+		return err;
+	if (put_user((u32)new.fd, ufd)) {
+		gntdev_dmabuf_exp_abort(&new);
+		return -EFAULT;
+	}
+	gntdev_dmabuf_exp_commit(&new);
+	return 0;
+}
+
+static long gntdev_ioctl_dmabuf_exp_v1(struct gntdev_file *gf,
+				       struct ioctl_gntdev_dmabuf_exp_from_refs __user *u)
+{
+	struct ioctl_gntdev_dmabuf_exp_from_refs op;
+	struct gntdev_dmabuf_exp_req req;
+
+	if (copy_from_user(&op, u, offsetof(typeof(op), refs)))
+		return -EFAULT;
+	req = (struct gntdev_dmabuf_exp_req) {
+		.flags = op.flags, .count = op.count, .domid = op.domid,
+	};
+	return gntdev_ioctl_dmabuf_exp(gf, &req, u->refs, &u->fd);
+}
+
+static long gntdev_ioctl_dmabuf_exp_v2(struct gntdev_file *gf,
+				       struct ioctl_gntdev_dmabuf_exp_from_refs_v2 __user *u)
+{
+	struct ioctl_gntdev_dmabuf_exp_from_refs_v2 op;
+	struct gntdev_dmabuf_exp_req req;
+
+	if (copy_from_user(&op, u, offsetof(typeof(op), refs)))
+		return -EFAULT;
+	req = (struct gntdev_dmabuf_exp_req) {
+		.flags = op.flags, .count = op.count, .domid = op.domid,
+		.data_ofs = op.data_ofs,
+	};
+	return gntdev_ioctl_dmabuf_exp(gf, &req, u->refs, &u->fd);
+}
+
+static long gntdev_ioctl_dmabuf_wait(struct gntdev_file *gf,
+				     struct ioctl_gntdev_dmabuf_exp_wait_released __user *u)
+{
+	struct ioctl_gntdev_dmabuf_exp_wait_released op;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	return gntdev_dmabuf_wait_released(gf->dmabuf, op.fd, op.wait_to_ms);
 }
 
 long gntdev_dispatch(struct file *filp, unsigned int cmd, void __user *argp)
@@ -204,9 +297,17 @@ long gntdev_dispatch(struct file *filp, unsigned int cmd, void __user *argp)
 		return gntdev_ioctl_notify(gf, argp);
 	case IOCTL_GNTDEV_GRANT_COPY:
 		return gntdev_ioctl_grant_copy(argp);
+	case IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS:
+		return gntdev_ioctl_dmabuf_exp_v1(gf, argp);
+	case IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS_V2:
+		return gntdev_ioctl_dmabuf_exp_v2(gf, argp);
+	case IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED:
+		return gntdev_ioctl_dmabuf_wait(gf, argp);
+	case IOCTL_GNTDEV_DMABUF_IMP_TO_REFS:
+	case IOCTL_GNTDEV_DMABUF_IMP_TO_REFS_V2:
+	case IOCTL_GNTDEV_DMABUF_IMP_RELEASE:
+		return -ENOTTY;		/* import: not implemented yet */
 	default:
-		if (gntdev_is_dmabuf_cmd(cmd))
-			return gntdev_dmabuf_ioctl(gf->dmabuf, cmd, argp);
 		return -ENOTTY;
 	}
 }
@@ -242,7 +343,7 @@ static int __init gntdev_init(void)
 	gntdev_stats_init();
 	err = misc_register(&gntdev_miscdev);
 	if (err) {
-		pr_err("xen-gntdev: cannot register misc device (%d)\n", err);
+		pr_err("cannot register misc device (%d)\n", err);
 		gntdev_stats_exit();
 		return err;
 	}

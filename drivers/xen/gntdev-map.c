@@ -43,17 +43,22 @@
 #include <xen/features.h>
 #include <asm/xen/hypercall.h>
 
+#include "gntdev-grant.h"
 #include "gntdev-internal.h"
 #include "gntdev-stats.h"
 
 /* Highest page offset a range may end at: index must fit in an loff_t. */
 #define GNTDEV_PGOFF_MAX	((unsigned long)(LLONG_MAX >> PAGE_SHIFT))
 
-/* Most grant operations one map or unmap hypercall batch carries. */
-#define GNTDEV_BATCH		512u
+static int gntdev_range_prepare(struct gntdev_range *range);
+static void gntdev_range_unprepare(struct gntdev_range *range);
 
+/*
+ * A new range of the @count grants @grants (kvmalloc()ed, taken over
+ * whatever happens; @count already bounded by "limit"), listed in @gf.
+ */
 struct gntdev_range *gntdev_range_create(struct gntdev_file *gf,
-					 const struct ioctl_gntdev_grant_ref __user *refs,
+					 struct ioctl_gntdev_grant_ref *grants,
 					 unsigned int count)
 {
 	struct gntdev_range *range, *pos;
@@ -62,23 +67,12 @@ struct gntdev_range *gntdev_range_create(struct gntdev_file *gf,
 	unsigned int i;
 	int err;
 
-	if (!count || count > READ_ONCE(gntdev_limit))
-		return ERR_PTR(-EINVAL);
-
 	range = kzalloc(sizeof(*range), GFP_KERNEL);
-	if (!range)
+	if (!range) {
+		kvfree(grants);
 		return ERR_PTR(-ENOMEM);
-	range->grants = kvmalloc_array(count, sizeof(*range->grants),
-				       GFP_KERNEL);
-	if (!range->grants) {
-		err = -ENOMEM;
-		goto err_free;
 	}
-	if (copy_from_user(range->grants, refs,
-			   array_size(count, sizeof(*range->grants)))) {
-		err = -EFAULT;
-		goto err_free;
-	}
+	range->grants = grants;
 	for (i = 0; i < count; i++) {
 		if (range->grants[i].domid >= DOMID_FIRST_RESERVED) {
 			err = -EINVAL;
@@ -204,8 +198,24 @@ bool gntdev_range_unlist(struct gntdev_file *gf, struct gntdev_range *range)
 	return true;
 }
 
+static bool gntdev_slot_mapped(const struct gntdev_slot *slot)
+{
+	return slot->uhandle != INVALID_GRANT_HANDLE ||
+	       slot->khandle != INVALID_GRANT_HANDLE;
+}
+
+static void gntdev_range_free_arrays(struct gntdev_range *range)
+{
+	kvfree(range->pages);
+	kvfree(range->slots);
+	kvfree(range->map_ops);
+	kvfree(range->kmap_ops);
+	kvfree(range->unmap_ops);
+	kvfree(range->unmap_pages);
+}
+
 /* Allocate the mapping state of a range nobody else can see yet. */
-int gntdev_range_prepare(struct gntdev_range *range)
+static int gntdev_range_prepare(struct gntdev_range *range)
 {
 	unsigned int i, n = range->count;
 
@@ -215,117 +225,80 @@ int gntdev_range_prepare(struct gntdev_range *range)
 	range->unmap_ops = kvcalloc(n, sizeof(*range->unmap_ops), GFP_KERNEL);
 	range->unmap_pages = kvcalloc(n, sizeof(*range->unmap_pages),
 				      GFP_KERNEL);
-	if (xen_pv_domain()) {
+	if (xen_pv_domain())
 		range->kmap_ops = kvcalloc(n, sizeof(*range->kmap_ops),
 					   GFP_KERNEL);
-		range->kunmap_ops = kvcalloc(n, sizeof(*range->kunmap_ops),
-					     GFP_KERNEL);
-	}
 	if (!range->pages || !range->slots || !range->map_ops ||
 	    !range->unmap_ops || !range->unmap_pages ||
-	    (xen_pv_domain() && (!range->kmap_ops || !range->kunmap_ops)))
-		goto err;
+	    (xen_pv_domain() && !range->kmap_ops))
+		goto err_arrays;
 
 	for (i = 0; i < n; i++) {
 		range->slots[i].uhandle = INVALID_GRANT_HANDLE;
 		range->slots[i].khandle = INVALID_GRANT_HANDLE;
 	}
 	if (gnttab_alloc_pages(n, range->pages))
-		goto err;
+		goto err_arrays;
 	gntdev_stat_add(GNTDEV_STAT_PAGES, n);
 	return 0;
 
-err:
-	kvfree(range->pages);
-	range->pages = NULL;
-	gntdev_range_unprepare(range);
+err_arrays:
+	gntdev_range_free_arrays(range);
 	return -ENOMEM;
 }
 
-static bool gntdev_slot_mapped(const struct gntdev_slot *slot)
-{
-	return slot->uhandle != INVALID_GRANT_HANDLE ||
-	       slot->khandle != INVALID_GRANT_HANDLE;
-}
-
 /*
- * Caller is the only user of the range.  Every slot must be unmapped
- * already; a slot still mapped (its unmap failed) keeps its page.
+ * Undo gntdev_range_prepare(); the caller is the only user of the range.
+ * Every slot must be unmapped already; a slot still mapped (its unmap
+ * failed) keeps its page.
  */
-void gntdev_range_unprepare(struct gntdev_range *range)
+static void gntdev_range_unprepare(struct gntdev_range *range)
 {
 	unsigned int i, n = 0;
 
-	if (range->pages) {
-		for (i = 0; i < range->count; i++) {
-			if (gntdev_slot_mapped(&range->slots[i]))
-				continue;
+	for (i = 0; i < range->count; i++)
+		if (!gntdev_slot_mapped(&range->slots[i]))
 			range->unmap_pages[n++] = range->pages[i];
-		}
-		gnttab_free_pages(n, range->unmap_pages);
-		gntdev_stat_add(GNTDEV_STAT_PAGES, -(long)n);
+	gnttab_free_pages(n, range->unmap_pages);
+	gntdev_stat_add(GNTDEV_STAT_PAGES, -(long)n);
+	gntdev_range_free_arrays(range);
+}
+
+/* Prepare slot @i's map operations (two halves in a PV domain). */
+static void gntdev_range_map_op(struct gntdev_range *range, unsigned int i,
+				u32 flags)
+{
+	const struct ioctl_gntdev_grant_ref *g = &range->grants[i];
+	unsigned long kaddr = gntdev_page_kaddr(range->pages[i]);
+	u32 uflags = flags | GNTMAP_application_map | GNTMAP_contains_pte;
+
+	if (!range->kmap_ops) {
+		gntdev_grant_map_op(&range->map_ops[i], kaddr, flags, g->ref,
+				    g->domid);
+		return;
 	}
-	kvfree(range->pages);
-	kvfree(range->slots);
-	kvfree(range->map_ops);
-	kvfree(range->kmap_ops);
-	kvfree(range->unmap_ops);
-	kvfree(range->kunmap_ops);
-	kvfree(range->unmap_pages);
-	range->pages = NULL;
-	range->slots = NULL;
-	range->map_ops = NULL;
-	range->kmap_ops = NULL;
-	range->unmap_ops = NULL;
-	range->kunmap_ops = NULL;
-	range->unmap_pages = NULL;
-}
-
-static unsigned long gntdev_page_kaddr(struct page *page)
-{
-	return (unsigned long)pfn_to_kaddr(page_to_xen_pfn(page));
-}
-
-static int gntdev_status_errno(s16 status)
-{
-	return status == GNTST_eagain ? -EAGAIN : -EINVAL;
-}
-
-/* Not mapped until the hypervisor says so (XSA-361). */
-static void gntdev_map_op_preset(struct gnttab_map_grant_ref *op)
-{
-	op->status = GNTST_general_error;
-	op->handle = INVALID_GRANT_HANDLE;
-}
-
-/* Record in @handle the mapping @op made; 0, or why there is none. */
-static int gntdev_map_op_result(const struct gnttab_map_grant_ref *op,
-				grant_handle_t *handle)
-{
-	if (op->status != GNTST_okay)
-		return gntdev_status_errno(op->status);
-	if (op->handle == INVALID_GRANT_HANDLE)
-		return -EINVAL;
-	*handle = op->handle;
-	return 0;
+	/* Have Xen mark the PTE special (find_special_page). */
+	if (xen_feature(XENFEAT_gnttab_map_avail_bits))
+		uflags |= 1 << _GNTMAP_guest_avail0;
+	gntdev_grant_map_op(&range->map_ops[i], range->slots[i].pte_maddr,
+			    uflags, g->ref, g->domid);
+	gntdev_grant_map_op(&range->kmap_ops[i], kaddr, flags, g->ref,
+			    g->domid);
 }
 
 /*
  * Caller holds range->lock; the range is prepared and, in a PV domain,
- * every slot's pte_maddr is filled in.  Maps every grant, in batches of
- * GNTDEV_BATCH; on failure some slots may be mapped and the caller
- * unmaps them.  A slot counts as mapped only if the hypervisor wrote
- * GNTST_okay and a valid handle into its operation: a batch whose
- * hypercall failed outright leaves the presets in place.
+ * every slot's pte_maddr is filled in.  Maps every grant; on failure
+ * some slots may be mapped and the caller unmaps them.  A slot counts as
+ * mapped only as gntdev_grant_map_result() says.
  */
 int gntdev_range_map(struct gntdev_range *range)
 {
-	struct gnttab_map_grant_ref *ops = range->map_ops;
 	struct gnttab_map_grant_ref *kops = range->kmap_ops;
-	unsigned int i, b, c, n = range->count;
+	unsigned int i, n = range->count;
 	u32 flags = GNTMAP_host_map;
 	long mapped = 0;
-	int err = 0, ret = 0, e;
+	int err, e;
 
 	if (range->readonly)
 		flags |= GNTMAP_readonly;
@@ -333,83 +306,30 @@ int gntdev_range_map(struct gntdev_range *range)
 	for (i = 0; i < n; i++)
 		if (gntdev_slot_mapped(&range->slots[i]))
 			return -EBUSY;
+	for (i = 0; i < n; i++)
+		gntdev_range_map_op(range, i, flags);
 
-	for (i = 0; i < n; i++) {
-		const struct ioctl_gntdev_grant_ref *g = &range->grants[i];
-		unsigned long kaddr = gntdev_page_kaddr(range->pages[i]);
-
-		if (kops) {
-			u32 uflags = flags | GNTMAP_application_map |
-				     GNTMAP_contains_pte;
-
-			/* Have Xen mark the PTE special (find_special_page). */
-			if (xen_feature(XENFEAT_gnttab_map_avail_bits))
-				uflags |= 1 << _GNTMAP_guest_avail0;
-			gnttab_set_map_op(&ops[i], range->slots[i].pte_maddr,
-					  uflags, g->ref, g->domid);
-			gnttab_set_map_op(&kops[i], kaddr, flags, g->ref,
-					  g->domid);
-			gntdev_map_op_preset(&kops[i]);
-		} else {
-			gnttab_set_map_op(&ops[i], kaddr, flags, g->ref,
-					  g->domid);
-		}
-		gntdev_map_op_preset(&ops[i]);
-	}
-
-	for (b = 0; b < n; b += c) {
-		c = min(n - b, GNTDEV_BATCH);
-		if (b)
-			cond_resched();
-		ret = gnttab_map_refs(ops + b, kops ? kops + b : NULL,
-				      range->pages + b, c);
-		if (ret)
-			break;
-	}
-
+	err = gntdev_grant_map(range->map_ops, kops, range->pages, n);
 	for (i = 0; i < n; i++) {
 		struct gntdev_slot *slot = &range->slots[i];
 
-		e = gntdev_map_op_result(&ops[i], &slot->uhandle);
+		e = gntdev_grant_map_result(&range->map_ops[i], &slot->uhandle);
 		if (!e)
 			mapped++;
 		else if (!err)
 			err = e;
 		if (!kops)
 			continue;
-		e = gntdev_map_op_result(&kops[i], &slot->khandle);
+		e = gntdev_grant_map_result(&kops[i], &slot->khandle);
 		if (!e)
 			mapped++;
 		else if (!err)
 			err = e;
 	}
 	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, mapped);
-	if (!err && ret)
-		err = ret < 0 ? ret : -EINVAL;
 	if (err)
 		pr_debug("map of %u grants failed: %d\n", n, err);
 	return err;
-}
-
-/*
- * Unmap one lone mapping (the other half of the slot failed to map).
- * False if the hypervisor refused: the mapping and its handle stay.
- */
-static bool gntdev_unmap_single(u64 addr, u32 flags, grant_handle_t *handle)
-{
-	struct gnttab_unmap_grant_ref op;
-
-	gnttab_set_unmap_op(&op, addr, flags, *handle);
-	op.status = GNTST_general_error;
-	if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &op, 1) ||
-	    op.status != GNTST_okay) {
-		pr_warn_ratelimited("xen-gntdev: unmap failed (%d)\n",
-				    op.status);
-		return false;
-	}
-	*handle = INVALID_GRANT_HANDLE;
-	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -1);
-	return true;
 }
 
 /*
@@ -420,105 +340,83 @@ static bool gntdev_unmap_single(u64 addr, u32 flags, grant_handle_t *handle)
 static void gntdev_slot_leak(struct gntdev_slot *slot)
 {
 	WRITE_ONCE(slot->leaked, true);
-	pr_warn_ratelimited("xen-gntdev: grant unmap refused, page leaked\n");
+	pr_warn_ratelimited("grant unmap refused, page leaked\n");
 }
 
 /*
- * Caller holds range->lock.  Unmap every mapped slot at once, both halves
- * in a PV domain.  Only for the mmap() error path, where no backing page
- * can be referenced by anyone else (see gntdev_mmap()).
+ * The kernel-side mapping of slot @slot, if any: the only one (PVH), or
+ * the kernel half once the user half is gone (PV).  A PV slot whose user
+ * half is still mapped was refused by Xen (leaked): it keeps both halves
+ * and its page.
+ */
+static grant_handle_t *gntdev_kernel_handle(struct gntdev_slot *slot)
+{
+	if (!xen_pv_domain())
+		return &slot->uhandle;
+	if (slot->uhandle != INVALID_GRANT_HANDLE)
+		return NULL;
+	return &slot->khandle;
+}
+
+/* Prepare the unmap of every kernel-side mapping; returns how many. */
+static unsigned int gntdev_range_unmap_prepare(struct gntdev_range *range)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < range->count; i++) {
+		grant_handle_t *h = gntdev_kernel_handle(&range->slots[i]);
+		struct page *page = range->pages[i];
+
+		if (!h || *h == INVALID_GRANT_HANDLE)
+			continue;
+		gntdev_grant_unmap_op(&range->unmap_ops[n],
+				      gntdev_page_kaddr(page), GNTMAP_host_map,
+				      *h);
+		range->unmap_pages[n++] = page;
+	}
+	return n;
+}
+
+/* Judge the @n unmaps gntdev_range_unmap_prepare() made. */
+static void gntdev_range_unmap_judge(struct gntdev_range *range,
+				     unsigned int n)
+{
+	unsigned int i, k = 0;
+	long unmapped = 0;
+
+	for (i = 0; i < range->count && k < n; i++) {
+		grant_handle_t *h = gntdev_kernel_handle(&range->slots[i]);
+
+		if (!h || *h == INVALID_GRANT_HANDLE)
+			continue;
+		if (gntdev_grant_unmap_result(&range->unmap_ops[k++], h))
+			unmapped++;
+	}
+	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -unmapped);
+	if (unmapped < n)
+		pr_warn_ratelimited("%u grant unmaps refused, pages leaked\n",
+				    n - (unsigned int)unmapped);
+}
+
+/*
+ * Caller holds range->lock.  Unmap every mapped slot at once: in a PV
+ * domain the user halves first, then the kernel halves.  Only for the
+ * mmap() error path, where no backing page can be referenced by anyone
+ * else (see gntdev_mmap()).
  */
 void gntdev_range_unmap_now(struct gntdev_range *range)
 {
-	unsigned int first = 0, nr = range->count;
-	bool pv = xen_pv_domain();
-	unsigned int i, k, b, c, n = 0;
-	long unmapped = 0;
-	int ret;
+	unsigned int n;
 
 	if (!range->slots)
 		return;
-
-	gntdev_notify_clear_byte(range, first, nr);
-
-	for (i = first; i < first + nr; i++) {
-		struct gntdev_slot *slot = &range->slots[i];
-		unsigned long kaddr = gntdev_page_kaddr(range->pages[i]);
-		bool u = slot->uhandle != INVALID_GRANT_HANDLE;
-		bool kern = slot->khandle != INVALID_GRANT_HANDLE;
-
-		if (pv && u && !kern) {
-			if (!gntdev_unmap_single(slot->pte_maddr,
-						 GNTMAP_host_map |
-						 GNTMAP_application_map |
-						 GNTMAP_contains_pte,
-						 &slot->uhandle))
-				gntdev_slot_leak(slot);
-			continue;
-		}
-		if (pv && kern && !u) {
-			gntdev_unmap_single(kaddr, GNTMAP_host_map,
-					    &slot->khandle);
-			continue;
-		}
-		if (!u)
-			continue;
-		if (pv) {
-			gnttab_set_unmap_op(&range->unmap_ops[n], slot->pte_maddr,
-					    GNTMAP_host_map |
-					    GNTMAP_application_map |
-					    GNTMAP_contains_pte,
-					    slot->uhandle);
-			gnttab_set_unmap_op(&range->kunmap_ops[n], kaddr,
-					    GNTMAP_host_map, slot->khandle);
-		} else {
-			gnttab_set_unmap_op(&range->unmap_ops[n], kaddr,
-					    GNTMAP_host_map, slot->uhandle);
-		}
-		/* Not okay until the hypervisor says so. */
-		range->unmap_ops[n].status = GNTST_general_error;
-		if (pv)
-			range->kunmap_ops[n].status = GNTST_general_error;
-		range->unmap_pages[n] = range->pages[i];
-		n++;
-	}
-	if (!n)
-		return;
-
-	/* Callers hold only range->lock (a mutex): they may sleep. */
-	for (b = 0; b < n; b += c) {
-		c = min(n - b, GNTDEV_BATCH);
-		if (b)
-			cond_resched();
-		ret = gnttab_unmap_refs(range->unmap_ops + b,
-					pv ? range->kunmap_ops + b : NULL,
-					range->unmap_pages + b, c);
-		if (ret)
-			pr_warn_ratelimited("xen-gntdev: unmap batch failed (%d)\n",
-					    ret);
-	}
-
-	/* Same walk again: batch entry k belongs to the k-th batched slot. */
-	k = 0;
-	for (i = first; i < first + nr && k < n; i++) {
-		struct gntdev_slot *slot = &range->slots[i];
-
-		if (slot->uhandle == INVALID_GRANT_HANDLE ||
-		    (pv && slot->khandle == INVALID_GRANT_HANDLE))
-			continue;
-		if (range->unmap_ops[k].status == GNTST_okay) {
-			slot->uhandle = INVALID_GRANT_HANDLE;
-			unmapped++;
-		} else if (pv) {
-			gntdev_slot_leak(slot);
-		}
-		if (pv && range->kunmap_ops[k].status == GNTST_okay) {
-			slot->khandle = INVALID_GRANT_HANDLE;
-			unmapped++;
-		}
-		k++;
-	}
-	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -unmapped);
+	if (xen_pv_domain())
+		gntdev_range_unmap_user(range, 0, range->count, true);
+	else
+		gntdev_notify_clear_byte(range, 0, range->count);
+	n = gntdev_range_unmap_prepare(range);
+	gntdev_grant_unmap(range->unmap_ops, NULL, range->unmap_pages, n);
+	gntdev_range_unmap_judge(range, n);
 }
 
 /*
@@ -543,10 +441,11 @@ void gntdev_range_unmap_now(struct gntdev_range *range)
 void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
 			     unsigned int nr, bool gone)
 {
+	const u32 flags = GNTMAP_host_map | GNTMAP_application_map |
+			  GNTMAP_contains_pte;
 	struct gnttab_unmap_grant_ref *ops = range->unmap_ops;
-	unsigned int i, k, b, c, n = 0;
+	unsigned int i, k, n = 0;
 	long unmapped = 0;
-	int ret = 0;
 
 	if (!range->slots || first >= range->count)
 		return;
@@ -563,31 +462,17 @@ void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
 			slot->refill = false;
 		if (slot->uhandle == INVALID_GRANT_HANDLE || slot->leaked)
 			continue;
-		gnttab_set_unmap_op(&ops[n], slot->pte_maddr,
-				    GNTMAP_host_map | GNTMAP_application_map |
-				    GNTMAP_contains_pte, slot->uhandle);
-		ops[n].status = GNTST_general_error;
-		n++;
+		gntdev_grant_unmap_op(&ops[n++], slot->pte_maddr, flags,
+				      slot->uhandle);
 	}
-	for (b = 0; b < n; b += c) {
-		c = min(n - b, GNTDEV_BATCH);
-		if (b)
-			cond_resched();
-		if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref,
-					      ops + b, c))
-			ret = -EIO;
-	}
-	if (ret)
-		pr_warn_ratelimited("xen-gntdev: unmap batch failed\n");
+	gntdev_grant_unmap(ops, NULL, NULL, n);
 
-	k = 0;
-	for (i = first; i < first + nr && k < n; i++) {
+	for (i = first, k = 0; i < first + nr && k < n; i++) {
 		struct gntdev_slot *slot = &range->slots[i];
 
 		if (slot->uhandle == INVALID_GRANT_HANDLE || slot->leaked)
 			continue;
-		if (ops[k++].status == GNTST_okay) {
-			slot->uhandle = INVALID_GRANT_HANDLE;
+		if (gntdev_grant_unmap_result(&ops[k++], &slot->uhandle)) {
 			slot->refill = !gone;
 			unmapped++;
 		} else {
@@ -623,30 +508,14 @@ vm_fault_t gntdev_range_refill(struct gntdev_range *range, unsigned int idx,
 		flags |= GNTMAP_readonly;
 	if (xen_feature(XENFEAT_gnttab_map_avail_bits))
 		flags |= 1 << _GNTMAP_guest_avail0;
-	gnttab_set_map_op(&op, slot->pte_maddr, flags, g->ref, g->domid);
-	gntdev_map_op_preset(&op);
-	gnttab_batch_map(&op, 1);
-	if (gntdev_map_op_result(&op, &slot->uhandle)) {
+	gntdev_grant_map_op(&op, slot->pte_maddr, flags, g->ref, g->domid);
+	gntdev_grant_map(&op, NULL, NULL, 1);
+	if (gntdev_grant_map_result(&op, &slot->uhandle)) {
 		pr_debug("refill of slot %u failed: %d\n", idx, op.status);
 		return VM_FAULT_SIGBUS;
 	}
 	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, 1);
 	return VM_FAULT_NOPAGE;
-}
-
-/*
- * The mapping gntdev_range_release() queues for slot @slot, if any: the
- * only one (PVH), or the kernel half once the user half is gone (PV).  A
- * PV slot whose user half is still mapped was refused by Xen (leaked):
- * it keeps both halves and its page.
- */
-static grant_handle_t gntdev_release_handle(const struct gntdev_slot *slot)
-{
-	if (!xen_pv_domain())
-		return slot->uhandle;
-	if (slot->uhandle != INVALID_GRANT_HANDLE)
-		return INVALID_GRANT_HANDLE;
-	return slot->khandle;
 }
 
 static void gntdev_range_free(struct gntdev_range *range)
@@ -659,96 +528,40 @@ static void gntdev_range_free(struct gntdev_range *range)
 	gntdev_stat_add(GNTDEV_STAT_MAPS, -1);
 }
 
-/*
- * Done callback of the unmap queued by gntdev_range_release(): runs in
- * the releasing task when no page was busy, else from the grant-table
- * delayed work once the last outside reference is gone.  Records what
- * Xen unmapped, then frees the range (pages of slots still mapped are
- * kept) and drops the module reference of the pending unmap - its last
- * action; gntdev_exit() waits for a tasks-RCU grace period, so the
- * return from here into module text cannot race with the unload.
- */
-static void gntdev_range_unmap_done(int result, struct gntab_unmap_queue_data *q)
+/* Completion of the final unmap: record what Xen unmapped, free. */
+static void gntdev_range_unmapped(struct gntdev_unmap_async *ua)
 {
-	struct gntdev_range *range = q->data;
-	bool pv = xen_pv_domain();
-	unsigned int i, k = 0;
-	long unmapped = 0;
+	struct gntdev_range *range =
+		container_of(ua, struct gntdev_range, unmap);
 
-	for (i = 0; i < range->count && k < q->count; i++) {
-		struct gntdev_slot *slot = &range->slots[i];
-
-		if (gntdev_release_handle(slot) == INVALID_GRANT_HANDLE)
-			continue;
-		/*
-		 * Per operation only: @result also reports a p2m entry that
-		 * was not restored (a PV kernel half that never got one), and
-		 * the statuses were preset to an error, so a failed hypercall
-		 * counts as refused.
-		 */
-		if (q->unmap_ops[k].status == GNTST_okay) {
-			if (pv)
-				slot->khandle = INVALID_GRANT_HANDLE;
-			else
-				slot->uhandle = INVALID_GRANT_HANDLE;
-			unmapped++;
-		}
-		k++;
-	}
-	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -unmapped);
-	if (unmapped < q->count)
-		pr_warn_ratelimited("xen-gntdev: %u grant unmaps refused, pages leaked\n",
-				    q->count - (unsigned int)unmapped);
+	gntdev_range_unmap_judge(range, ua->q.count);
 	gntdev_range_free(range);
-	module_put(THIS_MODULE);
 }
 
 /*
  * The last reference is gone: nobody can reach @range any more (the
  * notifier is removed, no VMA, no list).  Clear the notification byte
- * while the grant is still mapped, then queue the unmap of everything
- * still mapped with gnttab_unmap_refs_async(), which retries from a
- * delayed work until no backing page is referenced outside the driver,
- * and frees the range in gntdev_range_unmap_done().  Never waits; until
- * the unmap is done the range holds a module reference, so xen-gntdev
- * cannot be unloaded (rmmod: EBUSY) while an unmap is pending.
- *
- * PV: the pages' kernel halves are unmapped as the queue's unmap_ops,
- * with no kunmap_ops: gnttab_unmap_refs() then unmaps them and restores
- * the p2m entries, which is all a PV slot still needs.
+ * while the grant is still mapped, then unmap everything still mapped
+ * with gntdev_grant_unmap_async(), which waits for no backing page
+ * referenced outside the driver, and free the range once done (pages of
+ * slots still mapped are kept).  PV: the user halves are gone already
+ * (the notifier dropped them), the kernel halves go here with their p2m
+ * entries.
  */
 static void gntdev_range_release(struct gntdev_range *range)
 {
-	struct gntab_unmap_queue_data *q = &range->unmap_queue;
-	unsigned int i, n = 0;
+	unsigned int n = 0;
 
 	mutex_lock(&range->lock);
 	if (range->slots) {
 		gntdev_notify_clear_byte(range, 0, range->count);
-		for (i = 0; i < range->count; i++) {
-			grant_handle_t h = gntdev_release_handle(&range->slots[i]);
-			struct page *page = range->pages[i];
-
-			if (h == INVALID_GRANT_HANDLE)
-				continue;
-			gnttab_set_unmap_op(&range->unmap_ops[n],
-					    gntdev_page_kaddr(page),
-					    GNTMAP_host_map, h);
-			range->unmap_ops[n].status = GNTST_general_error;
-			range->unmap_pages[n++] = page;
-		}
+		n = gntdev_range_unmap_prepare(range);
 	}
 	mutex_unlock(&range->lock);
 	if (!n) {
 		gntdev_range_free(range);
 		return;
 	}
-	q->data = range;
-	q->done = gntdev_range_unmap_done;
-	q->unmap_ops = range->unmap_ops;
-	q->kunmap_ops = NULL;
-	q->pages = range->unmap_pages;
-	q->count = n;
-	__module_get(THIS_MODULE);
-	gnttab_unmap_refs_async(q);
+	gntdev_grant_unmap_async(&range->unmap, range->unmap_ops,
+				 range->unmap_pages, n, gntdev_range_unmapped);
 }

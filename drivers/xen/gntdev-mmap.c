@@ -46,7 +46,7 @@
 #include <xen/xen.h>
 #include <asm/xen/page.h>
 
-#include "gntdev-compat.h"
+#include "gntdev-kver.h"
 #include "gntdev-internal.h"
 
 static void gntdev_vma_open(struct vm_area_struct *vma)
@@ -181,13 +181,94 @@ static int gntdev_record_pte(pte_t *pte, unsigned long addr, void *data)
 	return 0;
 }
 
+/*
+ * PV, caller holds range->lock: watch the VMA with the interval notifier
+ * and record the machine address of each slot's PTE (allocating the page
+ * tables).  On failure the notifier may be live; gntdev_mmap_undo()
+ * removes it.
+ */
+static int gntdev_mmap_watch(struct gntdev_range *range,
+			     struct vm_area_struct *vma)
+{
+	unsigned long len = vma->vm_end - vma->vm_start;
+	int err;
+
+	err = mmu_interval_notifier_insert_locked(&range->notifier, vma->vm_mm,
+						  vma->vm_start, len,
+						  &gntdev_mn_ops);
+	if (err)
+		return err;
+	range->notifier_live = true;
+	return apply_to_page_range(vma->vm_mm, vma->vm_start, len,
+				   gntdev_record_pte, range);
+}
+
+/*
+ * Caller holds range->lock: undo a failed mmap() whose grants nobody can
+ * hold yet, so unmap at once: PVH, no page is in a PTE; PV, the grant
+ * PTEs are special (GUP-fast leaves them to the slow path, which needs
+ * the mmap lock we hold).
+ */
+static void gntdev_mmap_undo(struct gntdev_range *range)
+{
+	gntdev_range_unmap_now(range);
+	if (range->notifier_live) {
+		/* It may be waited for only without range->lock. */
+		mutex_unlock(&range->lock);
+		mmu_interval_notifier_remove(&range->notifier);
+		range->notifier_live = false;
+		mutex_lock(&range->lock);
+	}
+}
+
+/* Caller holds range->lock: claim @range for @vma and map its grants. */
+static int gntdev_mmap_range(struct gntdev_range *range,
+			     struct vm_area_struct *vma)
+{
+	bool pv = xen_pv_domain();
+	int err;
+
+	if (range->mmapped)
+		return -EBUSY;
+	/* Claim the range: a concurrent mmap() now sees EBUSY. */
+	range->mmapped = true;
+	range->readonly = !(vma->vm_flags & VM_WRITE);
+	range->vm_start = vma->vm_start;
+	range->mm = vma->vm_mm;
+
+	gntdev_vma_set_flags(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY |
+			     VM_MIXEDMAP);
+	/* A read-only grant mapping must never become writable. */
+	if (range->readonly)
+		gntdev_vma_clear_flags(vma, VM_MAYWRITE);
+	vma->vm_ops = &gntdev_vm_ops;
+
+	err = pv ? gntdev_mmap_watch(range, vma) : 0;
+	if (!err)
+		err = gntdev_range_map(range);
+	if (err) {
+		if (range->notifier_live || !pv)
+			gntdev_mmap_undo(range);
+		range->mmapped = false;
+		return err;
+	}
+	/*
+	 * PVH: vm_map_pages_zero() may put some pages into ordinary PTEs
+	 * before failing, and the core zaps them only after we return; until
+	 * then another thread may take a page reference with lockless
+	 * GUP-fast (a pipe, direct I/O).  So on failure the grants stay
+	 * mapped and the range stays claimed (a later mmap() is EBUSY): only
+	 * the range's final, asynchronous unmap frees them, after every such
+	 * reference is gone (gntdev_range_release()).
+	 */
+	return pv ? 0 : vm_map_pages_zero(vma, range->pages, range->count);
+}
+
 int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct gntdev_file *gf = filp->private_data;
 	unsigned long npages = vma_pages(vma);
-	unsigned long len = vma->vm_end - vma->vm_start;
 	struct gntdev_range *range;
-	bool pv = xen_pv_domain();
 	int err;
 
 	if ((vma->vm_flags & VM_WRITE) && !(vma->vm_flags & VM_SHARED))
@@ -204,86 +285,12 @@ int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	mutex_lock(&range->lock);
-	if (range->mmapped) {
-		err = -EBUSY;
-		goto out_unlock;
-	}
-	/* Claim the range: a concurrent mmap() now sees EBUSY. */
-	range->mmapped = true;
-	range->readonly = !(vma->vm_flags & VM_WRITE);
-	range->vm_start = vma->vm_start;
-	range->mm = vma->vm_mm;
-
-	gntdev_vma_set_flags(vma, VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY |
-			     VM_MIXEDMAP);
-	/* A read-only grant mapping must never become writable. */
-	if (range->readonly)
-		gntdev_vma_clear_flags(vma, VM_MAYWRITE);
-	vma->vm_ops = &gntdev_vm_ops;
-
-	if (pv) {
-		err = mmu_interval_notifier_insert_locked(&range->notifier,
-							  vma->vm_mm,
-							  vma->vm_start, len,
-							  &gntdev_mn_ops);
-		if (err)
-			goto out_unclaim;
-		range->notifier_live = true;
-		err = apply_to_page_range(vma->vm_mm, vma->vm_start, len,
-					  gntdev_record_pte, range);
-		if (err)
-			goto out_unmap;
-	}
-
-	err = gntdev_range_map(range);
+	err = gntdev_mmap_range(range, vma);
+	/* On success the reference taken above belongs to the VMA. */
+	vma->vm_private_data = err ? NULL : range;
+	mutex_unlock(&range->lock);
 	if (err)
-		goto out_unmap;
-	if (!pv) {
-		err = vm_map_pages_zero(vma, range->pages, range->count);
-		if (err)
-			goto out_keep;
-	}
-
-	/* The reference taken above now belongs to the VMA. */
-	vma->vm_private_data = range;
-	mutex_unlock(&range->lock);
-	return 0;
-
-out_keep:
-	/*
-	 * PVH: vm_map_pages_zero() may have put some pages into ordinary
-	 * PTEs before failing, and the core zaps them only after we return;
-	 * until then another thread may take a page reference with lockless
-	 * GUP-fast (a pipe, direct I/O).  So the grants stay mapped and the
-	 * range stays claimed (a later mmap() is EBUSY): only the range's
-	 * final, asynchronous unmap frees them, after every such reference
-	 * is gone (gntdev_range_release()).  Nothing else to undo here.
-	 */
-	vma->vm_private_data = NULL;
-	mutex_unlock(&range->lock);
-	gntdev_range_put(range);
-	return err;
-
-out_unmap:
-	/*
-	 * Nobody can hold a backing page yet, so unmap at once: PVH, no page
-	 * is in a PTE; PV, the grant PTEs are special (GUP-fast leaves them
-	 * to the slow path, which needs the mmap lock we hold).
-	 */
-	gntdev_range_unmap_now(range);
-	if (range->notifier_live) {
-		/* It may be waited for only without range->lock. */
-		mutex_unlock(&range->lock);
-		mmu_interval_notifier_remove(&range->notifier);
-		range->notifier_live = false;
-		mutex_lock(&range->lock);
-	}
-out_unclaim:
-	vma->vm_private_data = NULL;
-	range->mmapped = false;
-out_unlock:
-	mutex_unlock(&range->lock);
-	gntdev_range_put(range);
+		gntdev_range_put(range);
 	return err;
 }
 

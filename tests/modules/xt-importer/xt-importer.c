@@ -30,7 +30,7 @@
 #include <xen/interface/grant_table.h>
 #include <asm/xen/hypercall.h>
 
-#include "xt-importer-compat.h"
+#include "xt-importer-kver.h"
 #include "xt-importer.h"
 
 XT_IMPORT_NS_DMA_BUF();

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xt-importer-compat.h - the kernel-version differences of the test
+ * xt-importer-kver.h - the kernel-version differences of the test
  * importer, and nothing else (the module's one place for them, as
- * drivers/xen/gntdev-compat.h is the driver's).  Holds no objects.
+ * drivers/xen/gntdev-kver.h is the driver's).  Holds no objects.
  */
-#ifndef _XT_IMPORTER_COMPAT_H
-#define _XT_IMPORTER_COMPAT_H
+#ifndef _XT_IMPORTER_KVER_H
+#define _XT_IMPORTER_KVER_H
 
 #include <linux/dma-buf.h>
 #include <linux/module.h>

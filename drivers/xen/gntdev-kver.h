@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * gntdev-compat.h - every kernel-version difference xen-gntdev cares
+ * gntdev-kver.h - every kernel-version difference xen-gntdev cares
  * about, and nothing else.
  *
  * The rest of the module is written against the helpers below and never
@@ -8,8 +8,8 @@
  * noted, later kernels).  The file holds no objects, so it has no
  * lifetime rules of its own.
  */
-#ifndef _XEN_GNTDEV_COMPAT_H
-#define _XEN_GNTDEV_COMPAT_H
+#ifndef _XEN_GNTDEV_KVER_H
+#define _XEN_GNTDEV_KVER_H
 
 #include <linux/mm.h>
 #include <linux/module.h>
