@@ -52,6 +52,8 @@ HARNESS_BINS := $(B)/xt/harness/xt-run $(B)/xt/harness/xt-agent \
 		$(B)/host/xt-report $(B)/host/xt-picture
 
 XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
+# The dom0 gntdev test library and the headers of its areas.
+GT_HDRS := tests/lib/gntdev-test.h $(wildcard tests/dom0/*.h)
 
 .PHONY: all module testmods install lint lib tests deps check check-harness run clean
 all: module lib tests
@@ -91,9 +93,14 @@ $(B)/xt/xt.o: tests/lib/xt.c $(XT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_XT) -c -o $@ $<
 
-$(B)/xt/dom0/%: tests/dom0/%.c $(B)/xt/xt.o $(XT_HDRS)
+$(B)/xt/gntdev-test.o: tests/lib/gntdev-test.c $(GT_HDRS) $(XT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/xt.o $(LIBS_XT)
+	$(CC) $(CFLAGS_XT) -c -o $@ $<
+
+$(B)/xt/dom0/%: tests/dom0/%.c $(B)/xt/gntdev-test.o $(B)/xt/xt.o $(XT_HDRS) $(GT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/gntdev-test.o $(B)/xt/xt.o \
+		$(LIBS_XT)
 
 $(B)/xt/domu/%: tests/domu/%.c $(B)/xt/xt.o $(XT_HDRS)
 	@mkdir -p $(@D)

@@ -51,6 +51,9 @@ int xt_exit(void);
 /* Number of failed checks so far. */
 int xt_failures(void);
 
+/* The number of elements of array @a. */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Evaluate an expression once, report it as a check, yield its truth. */
 #define XT_CHECK(cond, ...) ({ bool xt_c_ = (cond); xt_ok(xt_c_, __VA_ARGS__); xt_c_; })
 
@@ -135,10 +138,6 @@ static inline uint8_t xt_pattern(uint32_t seed, uint32_t page, uint32_t off)
 	x ^= x >> 15;
 	return (uint8_t)x;
 }
-
-/* ---- leak accounting (dom0: /sys/kernel/debug/xen-gntdev/stats) ---- */
-/* Value of counter @name, or -1 if the file or the counter is missing. */
-long xt_gntdev_stat(const char *name);
 
 /*
  * The test picture (0x00RRGGBB at pixel @x, @y of a @w x @h image): eight
