@@ -176,7 +176,8 @@ int main(void)
 	      imp_vmap(fd, 0, 0, buf, sizeof(buf)) == 0 &&
 	      gt_mismatch(buf, 0, NPAGES, 3) < 0,
 	      "a later domU write is seen through a new vmap");
-	xt_ok(gt_stat(GT_DMABUF_GRANTS) == base.v[GT_DMABUF_GRANTS] + NPAGES * dmb_grants_per_page(),
+	xt_ok(gt_stat(GT_DMABUF_GRANTS) ==
+	      base.v[GT_DMABUF_GRANTS] + NPAGES * dmb_grants_per_page(),
 	      "vmap leaves the buffer's grant mappings as they were (%ld)",
 	      gt_stat(GT_DMABUF_GRANTS) - base.v[GT_DMABUF_GRANTS]);
 
@@ -190,7 +191,7 @@ int main(void)
 			xt_fatal("V2 export failed");
 		pr.fd = fd2;
 		ret = ioctl(imp_fd, XT_IMP_IOC_PRIME, &pr) ? errno : 0;
-		xt_diag("V2 import: size %llu, %u sg pages, %u DMA pages, first offset %u, flags %#x",
+		xt_diag("V2 import: size %llu, %u sg pages, %u DMA pages, offset %u, flags %#x",
 			(unsigned long long)pr.size, pr.sg_pages, pr.dma_pages,
 			pr.first_offset, pr.flags);
 		xt_ok(ret == 0 && !(pr.flags & XT_PRIME_SIZE) &&
@@ -222,7 +223,8 @@ int main(void)
 
 	/* ---- an importer keeps the buffer alive ---- */
 	xt_ok(ioctl(imp_fd, XT_IMP_IOC_HOLD, &fd) == 0, "importer holds the buffer");
-	xt_ok(gt_stat(GT_DMABUF_ATTACHMENTS) == base.v[GT_DMABUF_ATTACHMENTS] + 1, "one attachment");
+	xt_ok(gt_stat(GT_DMABUF_ATTACHMENTS) == base.v[GT_DMABUF_ATTACHMENTS] + 1,
+	      "one attachment");
 	close(gfd);
 	ret = imp_vmap(fd, 0, 0, buf, sizeof(buf));
 	xt_ok(ret == 0 && gt_mismatch(buf, 0, NPAGES, 3) < 0,

@@ -133,7 +133,8 @@ int main(void)
 	xt_ok(size == NPAGES * GT_PAGE, "size is count pages (%lld)",
 	      (long long)size);
 	xt_ok(gt_stat(GT_DMABUF_EXPORTS) == base.v[GT_DMABUF_EXPORTS] + 1 &&
-	      gt_stat(GT_DMABUF_GRANTS) == base.v[GT_DMABUF_GRANTS] + NPAGES * dmb_grants_per_page(),
+	      gt_stat(GT_DMABUF_GRANTS) ==
+	      base.v[GT_DMABUF_GRANTS] + NPAGES * dmb_grants_per_page(),
 	      "counters: one export, %ld grant mappings",
 	      NPAGES * dmb_grants_per_page());
 	xt_ok(dmb_export(gfd, 0, domid, NPAGES, refs, &fd2) == 0 && fd2 != fd,

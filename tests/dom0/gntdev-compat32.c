@@ -43,8 +43,8 @@ int main(void)
 	if (pid < 0 || waitpid(pid, &st, 0) != pid)
 		st = -1;
 	xt_ok(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	      "32-bit process: map, mmap, GET_OFFSET, GRANT_COPY both ways, "
-	      "errors, unmap (exit status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	      "32-bit process: map, mmap, GET_OFFSET, GRANT_COPY both ways, errors, unmap (exit status %d)",
+	      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	xt_ok(gt_peer_ok(&peer, "check 1"), "domU pages intact afterwards");
 	gt_stats_check(&base, GT_SET_CLASSIC, "after the 32-bit run");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");

@@ -11,8 +11,8 @@
  * bytes, and writes still reach the domU.  mremap() really moves: in PV
  * the moved pages arrive empty and are never refilled, even back at
  * their old address after another clear_refs (a refill there would use
- * a PTE recorded for an address the mapping had left).  munmap() and exit() still unmap: the counters
- * return to the baseline.
+ * a PTE recorded for an address the mapping had left).  munmap() and
+ * exit() still unmap: the counters return to the baseline.
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>

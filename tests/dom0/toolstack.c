@@ -139,8 +139,8 @@ int main(void)
 
 		/* xenconsoled's (and xenstored's) maps of the domU's rings. */
 		xt_ok(files >= 1 + store_maps && grants >= 1 + store_maps,
-		      "the toolstack maps the domU's rings through our gntdev "
-		      "(%ld files, %ld mapped grants)", files, grants);
+		      "the toolstack maps the domU's rings through our gntdev (%ld files, %ld mapped grants)",
+		      files, grants);
 	}
 	return xt_exit();
 }

@@ -64,11 +64,15 @@ int xt_domu_id(void);
 uint64_t xt_now_ms(void);
 
 /* ---- memory probes ---- */
-/* Is the byte at @addr readable without a fault?  (Asked through a pipe,
- * which reports EFAULT instead of raising a signal.) */
+/*
+ * Is the byte at @addr readable without a fault?  (Asked through a pipe,
+ * which reports EFAULT instead of raising a signal.)
+ */
 bool xt_readable(const volatile void *addr);
-/* A MAP_SHARED mapping of @len bytes of @fd at @off whose start is
- * aligned to @align (a power of two), or MAP_FAILED. */
+/*
+ * A MAP_SHARED mapping of @len bytes of @fd at @off whose start is
+ * aligned to @align (a power of two), or MAP_FAILED.
+ */
 void *xt_map_aligned(size_t len, int prot, int fd, uint64_t off, size_t align);
 /* echo 4 > /proc/self/clear_refs (clear soft-dirty bits); true if written. */
 bool xt_clear_refs(void);
