@@ -9,6 +9,7 @@
 #   make tests          host tools, host unit tests, in-machine test programs
 #   make deps           installs every Debian package needed (idempotent)
 #   make lint           sparse + W=1 on both kernels, checkpatch --strict
+#                       (module and C tests), shellcheck (shell scripts)
 #   make check          host unit tests, then the Xen machine (see below)
 #   make check-harness  proves the harness reports failing/hanging tests
 #   make run            boots the Xen machine and shows the cross-domain path
