@@ -9,6 +9,7 @@
 #   make tests          host tools, host unit tests, in-machine test programs
 #   make deps           installs every Debian package needed (idempotent)
 #   make lint           sparse + W=1 on both kernels, checkpatch --strict
+#                       (module and C tests), shellcheck (shell scripts)
 #   make check          host unit tests, then the Xen machine (see below)
 #   make check-harness  proves the harness reports failing/hanging tests
 #   make run            boots the Xen machine and shows the cross-domain path
@@ -52,6 +53,8 @@ HARNESS_BINS := $(B)/xt/harness/xt-run $(B)/xt/harness/xt-agent \
 		$(B)/host/xt-report $(B)/host/xt-picture
 
 XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
+# The dom0 gntdev test library and the headers of its areas.
+GT_HDRS := tests/lib/gntdev-test.h $(wildcard tests/dom0/*.h)
 
 .PHONY: all module testmods install lint lib tests deps check check-harness run clean
 all: module lib tests
@@ -91,9 +94,14 @@ $(B)/xt/xt.o: tests/lib/xt.c $(XT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_XT) -c -o $@ $<
 
-$(B)/xt/dom0/%: tests/dom0/%.c $(B)/xt/xt.o $(XT_HDRS)
+$(B)/xt/gntdev-test.o: tests/lib/gntdev-test.c $(GT_HDRS) $(XT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/xt.o $(LIBS_XT)
+	$(CC) $(CFLAGS_XT) -c -o $@ $<
+
+$(B)/xt/dom0/%: tests/dom0/%.c $(B)/xt/gntdev-test.o $(B)/xt/xt.o $(XT_HDRS) $(GT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/gntdev-test.o $(B)/xt/xt.o \
+		$(LIBS_XT)
 
 $(B)/xt/domu/%: tests/domu/%.c $(B)/xt/xt.o $(XT_HDRS)
 	@mkdir -p $(@D)

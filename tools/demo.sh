@@ -13,7 +13,7 @@
 # The full console log is kept and its path printed.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
+cd "$TOP" || exit 1
 export XT_BUILD=${XT_BUILD:-build}
 KVER=$(tools/kver.sh)
 if [ "${GNTDEV:-ours}" = ours ]; then
@@ -27,6 +27,7 @@ export XT_FILTER='grant-raw,dmabuf-scanout' XT_POST=0
 echo "Booting Xen 4.17 + dom0 ($KVER, PV) + a PV domU under QEMU (TCG)..."
 out=$(tests/harness/boot.sh "$KVER" pv demo)
 rc=$?
+# shellcheck disable=SC2012  # newest by mtime; the names are the harness's own
 log=$(ls -t "$XT_BUILD"/logs/*-demo-*.log | head -n 1)
 echo
 echo "What happened, from the machine's console ($log):"

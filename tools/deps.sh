@@ -13,7 +13,7 @@ set -euo pipefail
 
 BASE_PKGS="qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17
 xenstore-utils busybox-static libxen-dev libdrm-dev gcc gcc-multilib
-libc6-dev-i386 make cpio kmod zstd xz-utils sparse netpbm python3"
+libc6-dev-i386 make cpio kmod zstd xz-utils sparse netpbm python3 shellcheck"
 
 export DEBIAN_FRONTEND=noninteractive
 SUDO=
@@ -42,10 +42,10 @@ if ! resolve_kernels || [ -n "$(missing)" ]; then
 	echo "deps: updating the package lists"
 	$SUDO apt-get update -qq
 	resolve_kernels || { echo "deps: cannot resolve the 6.1/6.12 kernels" >&2; exit 1; }
-	todo=$(missing)
-	if [ -n "$todo" ]; then
-		echo "deps: installing" $todo
-		$SUDO apt-get install -y -qq --no-install-recommends $todo > /dev/null
+	mapfile -t todo < <(missing)
+	if [ ${#todo[@]} -gt 0 ]; then
+		echo "deps: installing ${todo[*]}"
+		$SUDO apt-get install -y -qq --no-install-recommends "${todo[@]}" > /dev/null
 	fi
 fi
 echo "deps: all present (kernels: $(tools/kver.sh 6.1) $(tools/kver.sh 6.12))"

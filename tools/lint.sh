@@ -3,12 +3,14 @@
 #
 # lint.sh - 'make lint': the module and the test modules through sparse
 # (C=2) and W=1 on every installed 6.1/6.12 kernel, then checkpatch.pl
-# --strict over drivers/xen and tests/modules.  checkpatch comes from
-# Debian's linux-source-6.1 (scripts/ only is unpacked into build/).
-# Prints every finding; exits 1 if there is any.
+# --strict over drivers/xen and tests/modules, checkpatch.pl --strict over
+# the userspace C tests (tests/dom0, dom0-32, domu, host, lib), and every
+# shell script git tracks (found by its #! line) through shellcheck.
+# checkpatch comes from Debian's linux-source-6.1 (scripts/ only is
+# unpacked into build/).  Prints every finding; exits 1 if there is any.
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-cd "$TOP"
+cd "$TOP" || exit 1
 B=${XT_BUILD:-build}
 bad=0
 for series in 6.1 6.12; do
@@ -45,7 +47,43 @@ if [ -x "$cp" ]; then
 	      grep -vE '^[^:]*-kver\.h:[0-9]+: WARNING:(LINUX_VERSION_CODE|CONSTANT_COMPARISON):')
 	if [ -n "$out" ]; then echo "$out"; bad=1; fi
 	echo "lint: checkpatch --strict: $([ -z "$out" ] && echo clean || echo findings)"
+
+	# The C tests are userspace programs; three kernel-only rules do not
+	# apply to them:
+	#  PREFER_KERNEL_TYPES  u8/u32... exist only in the kernel; userspace
+	#                       has <stdint.h>'s uint8_t/uint32_t;
+	#  PREFER_DEFINED_ATTRIBUTE_MACRO  __printf/__noreturn are macros of
+	#                       the kernel's compiler headers, not of libc;
+	#  VOLATILE             the tests read and write foreign (granted)
+	#                       memory through volatile pointers on purpose,
+	#                       so that every access really reaches it.
+	out=$("$cp" --strict --no-tree --terse --show-types \
+	      --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+	      --ignore PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE \
+	      -f tests/dom0/*.[ch] tests/dom0-32/*.c tests/domu/*.c \
+	      tests/host/*.c tests/lib/*.[ch] 2>&1 |
+	      grep -E 'ERROR|WARNING|CHECK')
+	if [ -n "$out" ]; then echo "$out"; bad=1; fi
+	echo "lint: checkpatch --strict (C tests): $([ -z "$out" ] && echo clean || echo findings)"
 else
 	echo "lint: checkpatch.pl not available (apt-get install linux-source-6.1)"
+fi
+
+# Every tracked shell script: the harness, the tools, .ci/run, dom0's and
+# the domU's init, the post-suite checks and the examples.
+mapfile -t scripts < <(git ls-files | while read -r f; do
+	[ -f "$f" ] && head -n 1 "$f" | grep -qE '^#!.*/(env )?(ba|da)?sh( |$)' &&
+		echo "$f"
+done)
+if ! command -v shellcheck > /dev/null; then
+	echo "lint: shellcheck not available (apt-get install shellcheck)"
+	bad=1
+elif [ ${#scripts[@]} -eq 0 ]; then
+	echo "lint: no shell script found (not a git checkout?)"
+	bad=1
+else
+	out=$(shellcheck -f gcc "${scripts[@]}" 2>&1)
+	if [ -n "$out" ]; then echo "$out"; bad=1; fi
+	echo "lint: shellcheck (${#scripts[@]} scripts): $([ -z "$out" ] && echo clean || echo findings)"
 fi
 exit $bad

@@ -32,19 +32,14 @@ static long memfree_kb(void)
 int main(void)
 {
 	uint32_t refs[NPAGES];
-	struct dmb_stats base;
+	struct gt_stats base;
 	struct xt_peer peer;
 	long free0, free1;
 	int gfd, i, fails = 0, ret;
 	uint64_t t0;
 
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	gfd = dmb_open_gntdev();
-	if (dmb_wait(gfd, 0, 0) == ENOTTY)
-		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	/* Its baseline is taken again after the warm-up. */
+	gfd = dmb_begin(&peer, NPAGES, refs, &base);
 
 	/* Warm up caches and slabs before taking the baseline. */
 	for (i = 0; i < 20; i++) {
@@ -53,7 +48,7 @@ int main(void)
 		if (!dmb_export(gfd, 0, peer.domid, NPAGES, refs, &fd))
 			close(fd);
 	}
-	base = dmb_stats();
+	gt_stats_read(&base);
 	free0 = memfree_kb();
 	t0 = xt_now_ms();
 	for (i = 0; i < CYCLES; i++) {
@@ -66,14 +61,14 @@ int main(void)
 			continue;
 		}
 		if (i % 10 == 0) {
-			uint8_t *m = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ,
+			uint8_t *m = mmap(NULL, NPAGES * GT_PAGE, PROT_READ,
 					  MAP_SHARED, fd, 0);
 
 			if (m != MAP_FAILED) {
-				if (m[i % DMB_PAGE] != xt_pattern(1, 0, i % DMB_PAGE) &&
+				if (m[i % GT_PAGE] != xt_pattern(1, 0, i % GT_PAGE) &&
 				    !fails++)
 					xt_diag("cycle %d: wrong byte", i);
-				munmap(m, NPAGES * DMB_PAGE);
+				munmap(m, NPAGES * GT_PAGE);
 			}
 		}
 		close(fd);
@@ -86,7 +81,7 @@ int main(void)
 		(unsigned long long)(xt_now_ms() - t0));
 	xt_ok(fails == 0, "%d export/close/wait cycles without error (%d failed)",
 	      CYCLES, fails);
-	dmb_check_baseline(base, "after the cycles");
+	gt_stats_check(&base, GT_SET_DMABUF, "after the cycles");
 	free1 = memfree_kb();
 	xt_ok(free0 > 0 && free1 > 0 && free0 - free1 < TOLERANCE_KB,
 	      "MemFree within %d kB of its start (%ld -> %ld kB)", TOLERANCE_KB,

@@ -37,7 +37,7 @@
  */
 static void holder(int fd, int vfd, uint32_t handle)
 {
-	volatile uint8_t *mem = mmap(NULL, NPAGES * DMB_PAGE,
+	volatile uint8_t *mem = mmap(NULL, NPAGES * GT_PAGE,
 				     PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	struct timespec ts = { .tv_sec = 600 };
 	long bad = -1;
@@ -56,15 +56,15 @@ static void holder(int fd, int vfd, uint32_t handle)
 		_exit(1);
 	told = sigtimedwait(&set, NULL, &ts) == SIGUSR1;
 	if (told) {
-		bad = dmb_mismatch(mem, NPAGES, 7);
-		dmb_fill(mem, NPAGES, 8);	/* writes must not fault */
+		bad = gt_mismatch(mem, 0, NPAGES, 7);
+		gt_fill(mem, 0, NPAGES, 8);	/* writes must not fault */
 	}
 	/* Let go of everything, the importer first. */
 	if (vfd >= 0) {
 		gem = dmb_gem_close(vfd, handle);
 		close(vfd);
 	}
-	munmap((void *)mem, NPAGES * DMB_PAGE);
+	munmap((void *)mem, NPAGES * GT_PAGE);
 	close(fd);
 	if (told) {
 		f = fopen(RESULT ".tmp", "w");
@@ -92,28 +92,25 @@ int main(void)
 	pid_t pid;
 	FILE *f;
 
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	gfd = dmb_open_gntdev();
-	if (dmb_wait(gfd, 0, 0) == ENOTTY)
-		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
+	gt_need_domu();
+	gfd = gt_open();
+	dmb_require_export(gfd);
 	unlink(RESULT);
 	unlink(VGEMFILE);
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gt_grants(&peer, NPAGES, "", refs, NULL);
 
 	/* ---- negative: nothing to hold without a buffer ---- */
 	xt_ok(dmb_wait(gfd, 77, 0) == ENOENT, "no export yet: ENOENT");
 
 	/* ---- positive ---- */
 	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
-	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+	mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);
 	if (!XT_CHECK(mem != MAP_FAILED, "mmap of the buffer"))
 		xt_fatal("cannot continue");
-	xt_ok(dmb_mismatch(mem, NPAGES, 1) < 0, "the domU's bytes are there");
-	dmb_fill(mem, NPAGES, 7);
-	xt_ok(dmb_peer_ok(&peer, "check 7"), "the domU sees dom0's bytes");
+	xt_ok(gt_mismatch(mem, 0, NPAGES, 1) < 0, "the domU's bytes are there");
+	gt_fill(mem, 0, NPAGES, 7);
+	xt_ok(gt_peer_ok(&peer, "check 7"), "the domU sees dom0's bytes");
 	xt_ok(xt_peer_finish(&peer) == 0,
 	      "domU peer exits (its grants stay mapped by dom0)");
 
@@ -123,7 +120,7 @@ int main(void)
 		xt_skip("no vgem DRM device (vgem.ko not in dom0?)",
 			"vgem imports the buffer for the holder");
 	} else {
-		ret = dmb_vgem_import(vfd, fd, &handle);
+		ret = dmb_prime_import(vfd, fd, &handle);
 		xt_ok(ret == 0 && handle, "vgem imports the buffer for the holder (%s)",
 		      ret ? strerror(ret) : "ok");
 		if (ret) {
@@ -167,7 +164,7 @@ int main(void)
 	if (vfd >= 0)
 		close(vfd);
 	close(fd);
-	munmap(mem, NPAGES * DMB_PAGE);
+	munmap(mem, NPAGES * GT_PAGE);
 	xt_ok(dmb_wait(gfd, fd, 0) == ETIMEDOUT,
 	      "the holder keeps the buffer alive");
 	close(gfd);

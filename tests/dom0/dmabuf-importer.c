@@ -73,10 +73,10 @@ static void *drop_later(void *arg)
 
 int main(void)
 {
-	static uint8_t buf[NPAGES * DMB_PAGE];
+	static uint8_t buf[NPAGES * GT_PAGE];
 	uint64_t dma[NPAGES], frames[NPAGES];
 	uint32_t refs[NPAGES];
-	struct dmb_stats base;
+	struct gt_stats base;
 	struct xt_imp_map m = { 0 };
 	struct xt_peer peer;
 	pthread_t thr;
@@ -90,14 +90,14 @@ int main(void)
 	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 
 	/* ---- negative ---- */
-	xt_ok(imp_vmap(fd, 0, NPAGES * DMB_PAGE - 1, buf, 2) == EINVAL,
+	xt_ok(imp_vmap(fd, 0, NPAGES * GT_PAGE - 1, buf, 2) == EINVAL,
 	      "importer refuses a vmap range past the end (sanity)");
 
 	/* ---- DMA addresses ---- */
 	m.peek = (uintptr_t)buf;
 	ret = imp_map(fd, 0 /* BIDIRECTIONAL */, dma, refs, frames, peer.domid, &m);
 	m.peek = 0;
-	xt_ok(ret == 0 && m.size == NPAGES * DMB_PAGE && m.count == NPAGES,
+	xt_ok(ret == 0 && m.size == NPAGES * GT_PAGE && m.count == NPAGES,
 	      "map for DMA: %u pages, %u segments, size %llu (%s)", m.count,
 	      m.nents, (unsigned long long)m.size, ret ? strerror(ret) : "ok");
 	if (m.flags & XT_IMP_FRAMES) {
@@ -116,37 +116,37 @@ int main(void)
 		for (int i = 0; i < NPAGES; i++)
 			for (int j = 0; j < i; j++)
 				same &= dma[i] != dma[j];
-		xt_ok(same && !(dma[0] & (DMB_PAGE - 1)),
+		xt_ok(same && !(dma[0] & (GT_PAGE - 1)),
 		      "DMA addresses are page aligned and distinct");
 	}
 	if (ret == 0 && (m.flags & XT_IMP_PEEKED)) {
-		long bad = dmb_mismatch(buf, NPAGES, 1);
+		long bad = gt_mismatch(buf, 0, NPAGES, 1);
 
 		if (bad >= 0)
 			xt_diag("at DMA address %#llx + %ld: %#x, the domU's page %ld has %#x",
-				(unsigned long long)dma[bad / DMB_PAGE],
-				bad % DMB_PAGE, buf[bad],
-				bad / DMB_PAGE,
-				xt_pattern(1, bad / DMB_PAGE, bad % DMB_PAGE));
+				(unsigned long long)dma[bad / GT_PAGE],
+				bad % GT_PAGE, buf[bad],
+				bad / GT_PAGE,
+				xt_pattern(1, bad / GT_PAGE, bad % GT_PAGE));
 		xt_ok(bad < 0,
 		      "the guest frame at each page's DMA address holds the domU's page");
 		/* Write pattern 4 at the DMA addresses, the domU checks it. */
-		dmb_fill(buf, NPAGES, 4);
+		gt_fill(buf, 0, NPAGES, 4);
 		m.poke = (uintptr_t)buf;
 		ret = imp_map(fd, 1 /* TO_DEVICE */, dma, NULL, NULL, 0, &m);
 		m.poke = 0;
-		xt_ok(ret == 0 && dmb_peer_ok(&peer, "check 4"),
+		xt_ok(ret == 0 && gt_peer_ok(&peer, "check 4"),
 		      "bytes written at the DMA addresses reach the domU's pages (%s)",
 		      ret ? strerror(ret) : "ok");
-		xt_ok(dmb_peer_ok(&peer, "fill 1"), "the domU writes pattern 1 again");
-	} else if (dmb_dom0_is_pv()) {
+		xt_ok(gt_peer_ok(&peer, "fill 1"), "the domU writes pattern 1 again");
+	} else if (gt_dom0_is_pv()) {
 		xt_skip("PV: DMA addresses are machine frames, checked against Xen's",
 			"the guest frame at each DMA address holds the domU's page");
 	} else {
 		xt_ok(false, "the importer read the guest frames at the DMA addresses (%s)",
 		      ret ? strerror(ret) : "not done");
 	}
-	if (dmb_dom0_is_pv()) {
+	if (gt_dom0_is_pv()) {
 		xt_skip("PV: xen-swiotlb bounces frames beyond a narrow mask",
 			"a device that cannot reach the pages is refused");
 	} else {
@@ -161,24 +161,25 @@ int main(void)
 	      "map DMA_TO_DEVICE");
 	xt_ok(imp_map(fd, 2 /* FROM_DEVICE */, dma, NULL, NULL, 0, &m) == 0,
 	      "map DMA_FROM_DEVICE");
-	xt_ok(dmb_stats().attachments == base.attachments,
+	xt_ok(gt_stat(GT_DMABUF_ATTACHMENTS) == base.v[GT_DMABUF_ATTACHMENTS],
 	      "attachments gone after detach");
 
 	/* ---- vmap ---- */
 	ret = imp_vmap(fd, 0, 0, buf, sizeof(buf));
-	xt_ok(ret == 0 && dmb_mismatch(buf, NPAGES, 1) < 0,
+	xt_ok(ret == 0 && gt_mismatch(buf, 0, NPAGES, 1) < 0,
 	      "vmap reads the domU's bytes (%s)", ret ? strerror(ret) : "ok");
-	dmb_fill(buf, NPAGES, 2);
+	gt_fill(buf, 0, NPAGES, 2);
 	ret = imp_vmap(fd, 1, 0, buf, sizeof(buf));
-	xt_ok(ret == 0 && dmb_peer_ok(&peer, "check 2"),
+	xt_ok(ret == 0 && gt_peer_ok(&peer, "check 2"),
 	      "bytes written through vmap reach the domU");
-	xt_ok(dmb_peer_ok(&peer, "fill 3") &&
+	xt_ok(gt_peer_ok(&peer, "fill 3") &&
 	      imp_vmap(fd, 0, 0, buf, sizeof(buf)) == 0 &&
-	      dmb_mismatch(buf, NPAGES, 3) < 0,
+	      gt_mismatch(buf, 0, NPAGES, 3) < 0,
 	      "a later domU write is seen through a new vmap");
-	xt_ok(dmb_stats().grants == base.grants + NPAGES * dmb_grants_per_page(),
+	xt_ok(gt_stat(GT_DMABUF_GRANTS) ==
+	      base.v[GT_DMABUF_GRANTS] + NPAGES * dmb_grants_per_page(),
 	      "vmap leaves the buffer's grant mappings as they were (%ld)",
-	      dmb_stats().grants - base.grants);
+	      gt_stat(GT_DMABUF_GRANTS) - base.v[GT_DMABUF_GRANTS]);
 
 	/* ---- V2: a page-granular importer (what the GEM core asserts) ---- */
 	{
@@ -190,11 +191,11 @@ int main(void)
 			xt_fatal("V2 export failed");
 		pr.fd = fd2;
 		ret = ioctl(imp_fd, XT_IMP_IOC_PRIME, &pr) ? errno : 0;
-		xt_diag("V2 import: size %llu, %u sg pages, %u DMA pages, first offset %u, flags %#x",
+		xt_diag("V2 import: size %llu, %u sg pages, %u DMA pages, offset %u, flags %#x",
 			(unsigned long long)pr.size, pr.sg_pages, pr.dma_pages,
 			pr.first_offset, pr.flags);
 		xt_ok(ret == 0 && !(pr.flags & XT_PRIME_SIZE) &&
-		      pr.size == NPAGES * DMB_PAGE,
+		      pr.size == NPAGES * GT_PAGE,
 		      "V2 import: the size is whole pages (%s)",
 		      ret ? strerror(ret) : "ok");
 		xt_ok(ret == 0 &&
@@ -207,7 +208,7 @@ int main(void)
 		for (size_t i = 0; !ret && bad < 0 && i < sizeof(buf); i++) {
 			size_t at = i + V2_OFS;
 			uint8_t want = at < sizeof(buf) ?
-				xt_pattern(3, at / DMB_PAGE, at % DMB_PAGE) : 0;
+				xt_pattern(3, at / GT_PAGE, at % GT_PAGE) : 0;
 
 			if (buf[i] != want)
 				bad = (long)i;
@@ -216,25 +217,26 @@ int main(void)
 		      "V2 vmap: the size bytes from the address start at data_ofs, zero past the last page (%s, first bad byte %ld)",
 		      ret ? strerror(ret) : "ok", bad);
 		close(fd2);
-		xt_ok(dmb_stats().exports == base.exports + 1,
+		xt_ok(gt_stat(GT_DMABUF_EXPORTS) == base.v[GT_DMABUF_EXPORTS] + 1,
 		      "the V2 buffer is released on close");
 	}
 
 	/* ---- an importer keeps the buffer alive ---- */
 	xt_ok(ioctl(imp_fd, XT_IMP_IOC_HOLD, &fd) == 0, "importer holds the buffer");
-	xt_ok(dmb_stats().attachments == base.attachments + 1, "one attachment");
+	xt_ok(gt_stat(GT_DMABUF_ATTACHMENTS) == base.v[GT_DMABUF_ATTACHMENTS] + 1,
+	      "one attachment");
 	close(gfd);
 	ret = imp_vmap(fd, 0, 0, buf, sizeof(buf));
-	xt_ok(ret == 0 && dmb_mismatch(buf, NPAGES, 3) < 0,
+	xt_ok(ret == 0 && gt_mismatch(buf, 0, NPAGES, 3) < 0,
 	      "valid after the gntdev file is closed");
 	close(fd);
-	xt_ok(dmb_stats().exports == base.exports + 1,
+	xt_ok(gt_stat(GT_DMABUF_EXPORTS) == base.v[GT_DMABUF_EXPORTS] + 1,
 	      "alive after every fd is closed while the importer holds it");
 	ioctl(imp_fd, XT_IMP_IOC_DROP);
-	dmb_check_baseline(base, "after the importer drops it");
+	gt_stats_check(&base, GT_SET_DMABUF, "after the importer drops it");
 
 	/* ---- WAIT returns 0 when the importer lets go ---- */
-	gfd = dmb_open_gntdev();
+	gfd = gt_open();
 	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 	xt_ok(ioctl(imp_fd, XT_IMP_IOC_HOLD, &fd) == 0, "importer holds again");
 	close(fd);
@@ -244,7 +246,7 @@ int main(void)
 	pthread_join(thr, NULL);
 	xt_ok(ret == 0, "WAIT returns 0 when the importer drops it (%s)",
 	      ret ? strerror(ret) : "ok");
-	dmb_check_baseline(base, "at the end");
+	gt_stats_check(&base, GT_SET_DMABUF, "at the end");
 
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	close(gfd);

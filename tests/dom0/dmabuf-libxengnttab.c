@@ -30,7 +30,7 @@ static void *close_later(void *arg)
 int main(void)
 {
 	uint32_t refs[NPAGES], fd = 0;
-	struct dmb_stats base;
+	struct gt_stats base;
 	struct closer closer;
 	struct xt_peer peer;
 	xengnttab_handle *xgt;
@@ -38,16 +38,14 @@ int main(void)
 	uint8_t *mem;
 	int ret;
 
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
+	gt_need_domu();
 	xgt = xengnttab_open(NULL, 0);
 	if (!xgt)
 		xt_fatal("xengnttab_open: %m");
-	base = dmb_stats();
+	gt_stats_read(&base);
 	if (xengnttab_dmabuf_exp_wait_released(xgt, 4242, 0) && errno == ENOTTY)
 		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gt_grants(&peer, NPAGES, "", refs, NULL);
 
 	/* ---- negative ---- */
 	ret = xengnttab_dmabuf_exp_from_refs(xgt, peer.domid, 1u << 5, NPAGES,
@@ -60,7 +58,7 @@ int main(void)
 					     GNTDEV_DMA_FLAG_WC, NPAGES, refs,
 					     &fd);
 	xt_ok(ret && errno == EOPNOTSUPP, "WC: -1/EOPNOTSUPP");
-	dmb_check_baseline(base, "after the failures");
+	gt_stats_check(&base, GT_SET_DMABUF, "after the failures");
 
 	/* ---- positive ---- */
 	ret = xengnttab_dmabuf_exp_from_refs(xgt, peer.domid, 0, NPAGES, refs,
@@ -68,14 +66,14 @@ int main(void)
 	if (!XT_CHECK(ret == 0, "xengnttab_dmabuf_exp_from_refs (%s)",
 		      ret ? strerror(errno) : "ok"))
 		xt_fatal("cannot continue");
-	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+	mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   (int)fd, 0);
-	xt_ok(mem != MAP_FAILED && dmb_mismatch(mem, NPAGES, 1) < 0,
+	xt_ok(mem != MAP_FAILED && gt_mismatch(mem, 0, NPAGES, 1) < 0,
 	      "the buffer maps the domU's bytes");
 	if (mem != MAP_FAILED) {
-		dmb_fill(mem, NPAGES, 6);
-		xt_ok(dmb_peer_ok(&peer, "check 6"), "and dom0's bytes reach the domU");
-		munmap(mem, NPAGES * DMB_PAGE);
+		gt_fill(mem, 0, NPAGES, 6);
+		xt_ok(gt_peer_ok(&peer, "check 6"), "and dom0's bytes reach the domU");
+		munmap(mem, NPAGES * GT_PAGE);
 	}
 	ret = xengnttab_dmabuf_exp_wait_released(xgt, fd, 100);
 	xt_ok(ret && errno == ETIMEDOUT, "wait on an open buffer: ETIMEDOUT");
@@ -87,7 +85,7 @@ int main(void)
 	ret = xengnttab_dmabuf_exp_wait_released(xgt, fd, 100);
 	xt_ok(ret == 0 || errno == ENOENT,
 	      "wait after release: 0 or ENOENT (%s)", ret ? strerror(errno) : "0");
-	dmb_check_baseline(base, "at the end");
+	gt_stats_check(&base, GT_SET_DMABUF, "at the end");
 
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	xengnttab_close(xgt);

@@ -21,8 +21,8 @@
 int main(void)
 {
 	static int fds[MAX_EXPORTS];
-	struct dmb_stats base, before;
-	static uint8_t buf[DMB_PAGE];
+	struct gt_stats base, before, now;
+	static uint8_t buf[GT_PAGE];
 	struct xt_peer peer;
 	int gfd, imp, n = 0, err = 0, fd, bad = 0;
 	uint32_t ref;
@@ -33,7 +33,7 @@ int main(void)
 	gfd = dmb_begin(&peer, 1, &ref, &base);
 
 	while (n < MAX_EXPORTS) {
-		before = dmb_stats();
+		gt_stats_read(&before);
 		err = dmb_export(gfd, 0, peer.domid, 1, &ref, &fd);
 		if (err)
 			break;
@@ -43,16 +43,17 @@ int main(void)
 	xt_ok(err == EINVAL || err == ENOSPC || err == EAGAIN,
 	      "the export that exceeds Xen's pin count is refused (%s)",
 	      err ? strerror(err) : "never refused");
-	xt_ok(n > 0 && dmb_stats_same(dmb_stats(), before),
+	gt_stats_read(&now);
+	xt_ok(n > 0 && gt_stats_same(&now, &before, GT_SET_DMABUF),
 	      "the refused export leaves nothing behind");
 
 	for (int i = 0; i < n; i++) {
 		struct xt_imp_vmap v = {
-			.fd = fds[i], .len = DMB_PAGE, .buf = (uintptr_t)buf,
+			.fd = fds[i], .len = GT_PAGE, .buf = (uintptr_t)buf,
 		};
 		int ret = ioctl(imp, XT_IMP_IOC_VMAP, &v) ? errno : 0;
 
-		if (ret || dmb_mismatch(buf, 1, 1) >= 0) {
+		if (ret || gt_mismatch(buf, 0, 1, 1) >= 0) {
 			if (!bad++)
 				xt_diag("vmap of export %d: %s", i,
 					ret ? strerror(ret) : "wrong bytes");
@@ -63,13 +64,13 @@ int main(void)
 
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
-	dmb_check_baseline(base, "after closing every buffer");
+	gt_stats_check(&base, GT_SET_DMABUF, "after closing every buffer");
 	err = dmb_export(gfd, 0, peer.domid, 1, &ref, &fd);
 	xt_ok(err == 0, "the ref exports again once the pins are released (%s)",
 	      err ? strerror(err) : "ok");
 	if (!err)
 		close(fd);
-	dmb_check_baseline(base, "at the end");
+	gt_stats_check(&base, GT_SET_DMABUF, "at the end");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	close(gfd);
 	close(imp);

@@ -12,13 +12,7 @@
  * released (WAIT_RELEASED answers 0) with the leak counters at baseline.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "dmabuf-util.h"
 #include <drm_fourcc.h>
@@ -74,64 +68,47 @@ static int find_output(int drm, uint32_t *conn_id, uint32_t *crtc_id,
 
 int main(void)
 {
-	struct ioctl_gntdev_dmabuf_exp_from_refs *exp;
-	struct ioctl_gntdev_dmabuf_exp_wait_released wait = { 0 };
-	struct drm_prime_handle prime = { 0 };
 	struct drm_mode_fb_cmd2 fb = { 0 };
 	struct drm_mode_crtc crtc = { 0 };
-	struct drm_gem_close gclose = { 0 };
 	struct drm_mode_modeinfo mode;
-	uint32_t refs[NPAGES], conn_id, crtc_id;
-	long exports0, grants0;
+	uint32_t refs[NPAGES], conn_id, crtc_id, handle = 0;
+	struct gt_stats base;
 	struct xt_peer peer;
-	int gnt, drm, buf;
+	int gnt, drm, buf = -1, ret;
 	char *rep;
 
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
+	gt_need_domu();
 	drm = dmb_find_drm("cirrus");
 	if (drm < 0)
 		xt_skip_all("no cirrus DRM device (QEMU -vga cirrus)");
-	gnt = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
-	if (gnt < 0)
-		xt_fatal("open /dev/xen/gntdev: %m");
+	gnt = gt_open();
 	if (find_output(drm, &conn_id, &crtc_id, &mode))
 		xt_skip_all("cirrus offers no connected %dx%d output", W, H);
 
-	exports0 = xt_gntdev_stat("dmabuf_exports");
-	grants0 = xt_gntdev_stat("dmabuf_grants");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gt_stats_read(&base);
+	gt_grants(&peer, NPAGES, "", refs, NULL);
 	rep = xt_peer_call(&peer, 30000, "draw %d %d", W, H);
 	xt_ok(rep && !strcmp(rep, "ok"), "the domU draws the picture into %d granted pages",
 	      NPAGES);
 	free(rep);
 
-	exp = calloc(1, sizeof(*exp) + (NPAGES - 1) * sizeof(exp->refs[0]));
-	if (!exp)
-		xt_fatal("out of memory");
-	exp->count = NPAGES;
-	exp->domid = peer.domid;
-	memcpy(exp->refs, refs, sizeof(refs));
-	if (ioctl(gnt, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, exp)) {
-		if (errno == ENOTTY) {
-			xt_peer_finish(&peer);
-			xt_skip_all("this gntdev has no dma-buf export (ENOTTY)");
-		}
-		xt_fatal("DMABUF_EXP_FROM_REFS: %m");
+	ret = dmb_export(gnt, 0, peer.domid, NPAGES, refs, &buf);
+	if (ret == ENOTTY) {
+		xt_peer_finish(&peer);
+		xt_skip_all("this gntdev has no dma-buf export (ENOTTY)");
 	}
-	buf = exp->fd;
+	if (ret)
+		xt_fatal("DMABUF_EXP_FROM_REFS: %s", strerror(ret));
 	xt_ok(buf >= 0, "the grants are exported as dma-buf fd %d", buf);
 
-	prime.fd = buf;
-	if (!XT_CHECK(!ioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &prime),
-		      "cirrus imports the dma-buf (PRIME_FD_TO_HANDLE: %s)",
-		      strerror(errno)))
+	ret = dmb_prime_import(drm, buf, &handle);
+	if (!XT_CHECK(!ret, "cirrus imports the dma-buf (PRIME_FD_TO_HANDLE: %s)",
+		      strerror(ret)))
 		goto release;
 	fb.width = W;
 	fb.height = H;
 	fb.pixel_format = DRM_FORMAT_XRGB8888;
-	fb.handles[0] = prime.handle;
+	fb.handles[0] = handle;
 	fb.pitches[0] = W * 4;
 	if (!XT_CHECK(!ioctl(drm, DRM_IOCTL_MODE_ADDFB2, &fb),
 		      "the imported buffer becomes a %dx%d XRGB8888 framebuffer",
@@ -156,19 +133,14 @@ int main(void)
 	}
 	xt_ok(!ioctl(drm, DRM_IOCTL_MODE_RMFB, &fb.fb_id), "RMFB");
 close_handle:
-	gclose.handle = prime.handle;
-	xt_ok(!ioctl(drm, DRM_IOCTL_GEM_CLOSE, &gclose), "GEM_CLOSE");
+	xt_ok(!dmb_gem_close(drm, handle), "GEM_CLOSE");
 release:
 	close(buf);
-	wait.fd = buf;
-	wait.wait_to_ms = 5000;
-	xt_ok(!ioctl(gnt, IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED, &wait) ||
-	      errno == ENOENT, "the buffer is released once cirrus lets go");
-	xt_ok(xt_gntdev_stat("dmabuf_exports") == exports0 &&
-	      xt_gntdev_stat("dmabuf_grants") == grants0,
-	      "export counters are back at baseline");
+	ret = dmb_wait(gnt, buf, 5000);
+	xt_ok(!ret || ret == ENOENT, "the buffer is released once cirrus lets go");
+	gt_stats_check(&base, GT_BIT(GT_DMABUF_EXPORTS) | GT_BIT(GT_DMABUF_GRANTS),
+		       "once cirrus lets go (exports, grants)");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
-	free(exp);
 	close(drm);
 	close(gnt);
 	return xt_exit();

@@ -37,7 +37,7 @@ static void *wait_thread(void *arg)
 int main(void)
 {
 	uint32_t refs[NPAGES];
-	struct dmb_stats base;
+	struct gt_stats base;
 	struct xt_peer peer;
 	int gfd, fd, pfd[2], ret;
 	struct waiter w;
@@ -49,39 +49,36 @@ int main(void)
 
 	gfd = dmb_begin(&peer, NPAGES, refs, &base);
 	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
-	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (mem == MAP_FAILED)
-		xt_fatal("mmap of the dma-buf: %m");
+	mem = dmb_mmap_all(fd, NPAGES);
 	if (pipe(pfd))
 		xt_fatal("pipe: %m");
 
-	iov.iov_base = mem + DMB_PAGE;
-	iov.iov_len = DMB_PAGE;
+	iov.iov_base = mem + GT_PAGE;
+	iov.iov_len = GT_PAGE;
 	n = vmsplice(pfd[1], &iov, 1, 0);
-	if (dmb_dom0_is_pv()) {
+	if (gt_dom0_is_pv()) {
 		/* Foreign frames in a VM_PFNMAP vma: no page to reference. */
 		xt_ok(n < 0 && errno == EFAULT,
 		      "PV: vmsplice of the mapping fails with EFAULT (%s)",
 		      n < 0 ? strerror(errno) : "succeeded");
-		munmap(mem, NPAGES * DMB_PAGE);
+		munmap(mem, NPAGES * GT_PAGE);
 		close(fd);
 		close(pfd[0]);
 		close(pfd[1]);
 		xt_ok(dmb_wait(gfd, fd, 5000) == ENOENT,
 		      "PV: released on close");
-		dmb_check_baseline(base, "(PV)");
+		gt_stats_check(&base, GT_SET_DMABUF, "(PV)");
 		xt_skip("PV dom0 maps foreign frames (VM_PFNMAP): vmsplice cannot pin them",
 			"release does not block on a page held by a pipe");
 		xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 		return xt_exit();
 	}
-	if (!XT_CHECK(n == DMB_PAGE, "vmsplice one mapped page into a pipe (%s)",
+	if (!XT_CHECK(n == GT_PAGE, "vmsplice one mapped page into a pipe (%s)",
 		      n < 0 ? strerror(errno) : "ok"))
 		xt_fatal("cannot continue without the spliced page");
 
 	/* Drop everything but the pipe; closing must not wait for it. */
-	munmap(mem, NPAGES * DMB_PAGE);
+	munmap(mem, NPAGES * GT_PAGE);
 	t0 = xt_now_ms();
 	close(fd);
 	dt = xt_now_ms() - t0;
@@ -91,7 +88,7 @@ int main(void)
 	xt_ok(ret == ETIMEDOUT,
 	      "the pipe still holds a page: WAIT_RELEASED times out (%s)",
 	      ret ? strerror(ret) : "released");
-	xt_ok(dmb_stats().grants == base.grants + NPAGES,
+	xt_ok(gt_stat(GT_DMABUF_GRANTS) == base.v[GT_DMABUF_GRANTS] + NPAGES,
 	      "the grants stay mapped while the page is busy");
 	{
 		/*
@@ -119,7 +116,7 @@ int main(void)
 	dt = w.done_ms - t0;
 	xt_ok(ret == 0, "pipe closed during the wait: WAIT_RELEASED answers 0 %llu ms later (%s)",
 	      (unsigned long long)dt, ret ? strerror(ret) : "ok");
-	dmb_check_baseline(base, "after the unmap completed");
+	gt_stats_check(&base, GT_SET_DMABUF, "after the unmap completed");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();
 }

@@ -26,40 +26,21 @@
 /* Every page but HOLE readable, showing domU page i % NREFS, @seed. */
 static bool all_ok(const volatile uint8_t *mem, uint32_t seed, const char *when)
 {
-	for (unsigned int i = 0; i < NSLOTS; i++) {
-		const volatile uint8_t *page = mem + (size_t)i * DMB_PAGE;
-
-		if (i == HOLE)
-			continue;
-		if (!xt_readable(page)) {
-			xt_diag("%s: page %u not mapped", when, i);
-			return false;
-		}
-		for (unsigned int o = 0; o < DMB_PAGE; o += 61)
-			if (page[o] != xt_pattern(seed, i % NREFS, o)) {
-				xt_diag("%s: page %u shows the wrong bytes", when, i);
-				return false;
-			}
-	}
-	return true;
+	return gt_slots_ok(mem, 0, NSLOTS, NREFS, HOLE, seed, when);
 }
 
 int main(void)
 {
-	size_t len = (size_t)NSLOTS * DMB_PAGE;
+	size_t len = (size_t)NSLOTS * GT_PAGE;
 	uint32_t refs[NREFS], *many;
-	struct dmb_stats base;
+	struct gt_stats base;
 	struct xt_peer peer;
 	volatile uint8_t *mem;
 	int gfd, fd, st = -1;
 	pid_t pid;
 
 	gfd = dmb_begin(&peer, NREFS, refs, &base);
-	many = calloc(NSLOTS, sizeof(*many));
-	if (!many)
-		xt_fatal("out of memory");
-	for (unsigned int i = 0; i < NSLOTS; i++)
-		many[i] = refs[i % NREFS];
+	many = gt_refs_cycle(refs, NREFS, NSLOTS);
 	if (dmb_export(gfd, 0, peer.domid, NSLOTS, many, &fd))
 		xt_fatal("export of %u grants failed", NSLOTS);
 
@@ -70,24 +51,24 @@ int main(void)
 	xt_ok(all_ok(mem, 1, "mapped"), "every page shows the domU's bytes");
 
 	/* ---- splits inside aligned 2 MiB blocks ---- */
-	xt_ok(munmap((void *)(mem + HOLE * DMB_PAGE), DMB_PAGE) == 0,
+	xt_ok(munmap((void *)(mem + HOLE * GT_PAGE), GT_PAGE) == 0,
 	      "munmap of page %u (4 KiB into a 2 MiB block)", HOLE);
 	xt_ok(all_ok(mem, 1, "after munmap"),
 	      "every other page still mapped after the munmap split");
-	xt_ok(madvise((void *)(mem + RANDOM * DMB_PAGE), DMB_PAGE,
+	xt_ok(madvise((void *)(mem + RANDOM * GT_PAGE), GT_PAGE,
 		      MADV_RANDOM) == 0, "madvise(MADV_RANDOM) of page %u", RANDOM);
 	xt_ok(all_ok(mem, 1, "after madvise"),
 	      "every page still mapped after the madvise split");
-	dmb_fill(mem + NREFS * DMB_PAGE, NREFS, 7);
-	xt_ok(dmb_peer_ok(&peer, "check 7"),
+	gt_fill(mem + NREFS * GT_PAGE, 0, NREFS, 7);
+	xt_ok(gt_peer_ok(&peer, "check 7"),
 	      "writes through the split mapping reach the domU");
 
 	/* ---- clear_refs: soft-dirty over the whole address space ---- */
 	xt_ok(xt_clear_refs(), "echo 4 > /proc/self/clear_refs");
 	xt_ok(all_ok(mem, 7, "after clear_refs"),
 	      "every page still mapped after clear_refs");
-	dmb_fill(mem + 2 * NREFS * DMB_PAGE, NREFS, 8);
-	xt_ok(dmb_peer_ok(&peer, "check 8"),
+	gt_fill(mem + 2 * NREFS * GT_PAGE, 0, NREFS, 8);
+	xt_ok(gt_peer_ok(&peer, "check 8"),
 	      "writes after clear_refs reach the domU");
 
 	/* ---- exit and munmap still unmap ---- */
@@ -97,9 +78,9 @@ int main(void)
 
 		if (m == MAP_FAILED)
 			_exit(3);
-		if (munmap((void *)(m + HOLE * DMB_PAGE), DMB_PAGE) || !xt_clear_refs())
+		if (munmap((void *)(m + HOLE * GT_PAGE), GT_PAGE) || !xt_clear_refs())
 			_exit(4);
-		_exit(m[(HOLE + 1) * DMB_PAGE] == xt_pattern(8, HOLE + 1, 0) ? 0 : 5);
+		_exit(m[(HOLE + 1) * GT_PAGE] == xt_pattern(8, HOLE + 1, 0) ? 0 : 5);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid)
 		st = -1;
@@ -111,7 +92,7 @@ int main(void)
 	close(fd);
 	xt_ok(dmb_wait(gfd, fd, 5000) == ENOENT || dmb_wait(gfd, fd, 0) == ENOENT,
 	      "released once unmapped and closed");
-	dmb_check_baseline(base, "after munmap, exit and close");
+	gt_stats_check(&base, GT_SET_DMABUF, "after munmap, exit and close");
 	free(many);
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	close(gfd);

@@ -62,7 +62,7 @@ int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_segv };
 	uint32_t refs[NPAGES];
-	struct dmb_stats base;
+	struct gt_stats base;
 	struct xt_peer peer;
 	unsigned long after;
 	pthread_t thr;
@@ -73,11 +73,8 @@ int main(void)
 	smp = sysconf(_SC_NPROCESSORS_ONLN) >= 2 && pin(0);
 	gfd = dmb_begin(&peer, NPAGES, refs, &base);
 	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
-	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (mem == MAP_FAILED)
-		xt_fatal("mmap of the dma-buf: %m");
-	victim = mem + VICTIM * DMB_PAGE;
+	mem = dmb_mmap_all(fd, NPAGES);
+	victim = mem + VICTIM * GT_PAGE;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
@@ -85,7 +82,7 @@ int main(void)
 	if (!smp) {
 		xt_ok(victim[7] == xt_pattern(1, VICTIM, 7),
 		      "one CPU: the page reads the domU's bytes");
-		xt_ok(munmap(mem + VICTIM * DMB_PAGE, DMB_PAGE) == 0,
+		xt_ok(munmap(mem + VICTIM * GT_PAGE, GT_PAGE) == 0,
 		      "munmap of one page in the middle of the mapping");
 		if (!sigsetjmp(reader_jmp, 1)) {
 			(void)*victim;
@@ -102,7 +99,7 @@ int main(void)
 		if (!XT_CHECK(atomic_load(&reads) >= 1000,
 			      "the reader on CPU 1 reads the mapping"))
 			xt_fatal("reader did not start");
-		xt_ok(munmap(mem + VICTIM * DMB_PAGE, DMB_PAGE) == 0,
+		xt_ok(munmap(mem + VICTIM * GT_PAGE, GT_PAGE) == 0,
 		      "munmap of one page in the middle of the mapping");
 		after = atomic_load(&reads);
 		for (i = 0; i < 2000 && !atomic_load(&faulted); i++)
@@ -113,15 +110,15 @@ int main(void)
 		      "CPU 1 faults on the unmapped page (%lu reads after munmap)",
 		      atomic_load(&reads) - after);
 	}
-	xt_ok(mem[DMB_PAGE + 7] == xt_pattern(1, 1, 7) &&
-	      mem[3 * DMB_PAGE + 7] == xt_pattern(1, 3, 7),
+	xt_ok(mem[GT_PAGE + 7] == xt_pattern(1, 1, 7) &&
+	      mem[3 * GT_PAGE + 7] == xt_pattern(1, 3, 7),
 	      "the pages either side are still mapped");
 
-	munmap(mem, VICTIM * DMB_PAGE);
-	munmap(mem + (VICTIM + 1) * DMB_PAGE, (NPAGES - VICTIM - 1) * DMB_PAGE);
+	munmap(mem, VICTIM * GT_PAGE);
+	munmap(mem + (VICTIM + 1) * GT_PAGE, (NPAGES - VICTIM - 1) * GT_PAGE);
 	close(fd);
 	xt_ok(dmb_wait(gfd, fd, 5000) == ENOENT, "released after the last munmap");
-	dmb_check_baseline(base, "after the partial munmap");
+	gt_stats_check(&base, GT_SET_DMABUF, "after the partial munmap");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();
 }

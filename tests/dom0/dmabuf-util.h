@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dmabuf-util.h - helpers shared by the dom0 dmabuf-* tests: raw
- * wrappers of the gntdev dma-buf ioctls (each returns 0 or an errno
- * value, never -1), vgem import helpers, a snapshot of the leak counters
- * and the byte-pattern check.  Header-only; nothing here allocates
- * beyond the call.
+ * dmabuf-util.h - what only the dma-buf tests need, on top of
+ * tests/lib/gntdev-test.h: raw wrappers of the gntdev dma-buf ioctls
+ * (each returns 0 or an errno value, never -1), the start of a dma-buf
+ * test, and the DRM (vgem, cirrus) import helpers.  Header-only.
+ *
+ * Lifetime: nothing here allocates beyond the call.  Every fd these
+ * helpers return (dma-buf, DRM card) and every GEM handle belongs to the
+ * caller, who closes it.
  */
 #ifndef DMABUF_UTIL_H
 #define DMABUF_UTIL_H
@@ -13,76 +16,77 @@
 #include <drm.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xen/gntdev.h>
 
-#include "xt.h"
+#include "gntdev-test.h"
 
-#define DMB_PAGE 4096u
-
-static inline int dmb_open_gntdev(void)
+/*
+ * EXP_FROM_REFS (@v2 false) or EXP_FROM_REFS_V2 (with @data_ofs); *@fd
+ * gets the dma-buf fd on success.  The two layouts differ in where the
+ * fd lies, so both are filled field by field.
+ */
+static inline int dmb_export_any(int gfd, bool v2, uint32_t flags,
+				 uint32_t domid, uint32_t count,
+				 uint32_t data_ofs, const uint32_t *refs,
+				 int *fd)
 {
-	int fd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		xt_fatal("open /dev/xen/gntdev: %m");
-	return fd;
-}
-
-/* EXP_FROM_REFS; *fd gets the dma-buf fd on success. */
-static inline int dmb_export(int gfd, uint32_t flags, uint32_t domid,
-			     uint32_t count, const uint32_t *refs, int *fd)
-{
-	size_t n = count ? count : 1;
-	struct ioctl_gntdev_dmabuf_exp_from_refs *op;
+	struct ioctl_gntdev_dmabuf_exp_from_refs *a;
+	struct ioctl_gntdev_dmabuf_exp_from_refs_v2 *b;
+	size_t hdr = v2 ? offsetof(typeof(*b), refs) : offsetof(typeof(*a), refs);
+	uint8_t *op = calloc(1, hdr + (count ? count : 1) * sizeof(uint32_t));
 	int ret;
 
-	op = calloc(1, sizeof(*op) + (n - 1) * sizeof(op->refs[0]));
 	if (!op)
 		xt_fatal("out of memory");
-	op->flags = flags;
-	op->count = count;
-	op->domid = domid;
-	op->fd = 0xdeadbeef;
 	if (refs && count)
-		memcpy(op->refs, refs, count * sizeof(op->refs[0]));
-	ret = ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, op) ? errno : 0;
+		memcpy(op + hdr, refs, count * sizeof(uint32_t));
+	a = (void *)op;
+	b = (void *)op;
+	if (v2) {
+		b->flags = flags;
+		b->count = count;
+		b->data_ofs = data_ofs;
+		b->domid = domid;
+		b->fd = 0xdeadbeef;
+		ret = ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS_V2, b);
+	} else {
+		a->flags = flags;
+		a->count = count;
+		a->domid = domid;
+		a->fd = 0xdeadbeef;
+		ret = ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, a);
+	}
+	ret = ret ? errno : 0;
 	if (!ret && fd)
-		*fd = (int)op->fd;
+		*fd = (int)(v2 ? b->fd : a->fd);
 	free(op);
 	return ret;
 }
 
-/* EXP_FROM_REFS_V2 (data offset); *fd gets the dma-buf fd on success. */
+/* EXP_FROM_REFS; *@fd gets the dma-buf fd on success. */
+static inline int dmb_export(int gfd, uint32_t flags, uint32_t domid,
+			     uint32_t count, const uint32_t *refs, int *fd)
+{
+	return dmb_export_any(gfd, false, flags, domid, count, 0, refs, fd);
+}
+
+/* EXP_FROM_REFS_V2 (data offset); *@fd gets the dma-buf fd on success. */
 static inline int dmb_export_v2(int gfd, uint32_t flags, uint32_t domid,
 				uint32_t count, uint32_t data_ofs,
 				const uint32_t *refs, int *fd)
 {
-	size_t n = count ? count : 1;
-	struct ioctl_gntdev_dmabuf_exp_from_refs_v2 *op;
-	int ret;
-
-	op = calloc(1, sizeof(*op) + (n - 1) * sizeof(op->refs[0]));
-	if (!op)
-		xt_fatal("out of memory");
-	op->flags = flags;
-	op->count = count;
-	op->data_ofs = data_ofs;
-	op->domid = domid;
-	op->fd = 0xdeadbeef;
-	if (refs && count)
-		memcpy(op->refs, refs, count * sizeof(op->refs[0]));
-	ret = ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS_V2, op) ? errno : 0;
-	if (!ret && fd)
-		*fd = (int)op->fd;
-	free(op);
-	return ret;
+	return dmb_export_any(gfd, true, flags, domid, count, data_ofs, refs,
+			      fd);
 }
 
+/* EXP_WAIT_RELEASED of dma-buf fd @fd, up to @ms milliseconds. */
 static inline int dmb_wait(int gfd, int fd, uint32_t ms)
 {
 	struct ioctl_gntdev_dmabuf_exp_wait_released op = {
@@ -94,32 +98,11 @@ static inline int dmb_wait(int gfd, int fd, uint32_t ms)
 	       errno : 0;
 }
 
-/* The module parameter "limit" (grants per call), or 0 if unreadable. */
-static inline unsigned long dmb_limit(void)
+/* Skip the whole program if gntdev @gfd has no dma-buf export. */
+static inline void dmb_require_export(int gfd)
 {
-	FILE *f = fopen("/sys/module/xen_gntdev/parameters/limit", "r");
-	unsigned long v = 0;
-
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
-/* Is dom0 a PV guest?  (/sys/hypervisor/guest_type: PV, PVH or HVM) */
-static inline bool dmb_dom0_is_pv(void)
-{
-	char type[8] = "";
-	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
-
-	if (f) {
-		if (!fgets(type, sizeof(type), f))
-			type[0] = 0;
-		fclose(f);
-	}
-	return !strcmp(type, "PV\n") || !strcmp(type, "PV");
+	if (dmb_wait(gfd, 0, 0) == ENOTTY)
+		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
 }
 
 /*
@@ -128,7 +111,48 @@ static inline bool dmb_dom0_is_pv(void)
  */
 static inline long dmb_grants_per_page(void)
 {
-	return dmb_dom0_is_pv() ? 2 : 1;
+	return gt_dom0_is_pv() ? 2 : 1;
+}
+
+/*
+ * The common start of a dma-buf test: skip without a domU or without
+ * dma-buf export, open /dev/xen/gntdev, snapshot the leak counters into
+ * *@base, and get @npages grants from the domU peer "grant-pages" into
+ * @refs.  Returns the gntdev fd.
+ */
+static inline int dmb_begin(struct xt_peer *peer, unsigned int npages,
+			    uint32_t *refs, struct gt_stats *base)
+{
+	int gfd;
+
+	gt_need_domu();
+	gfd = gt_open();
+	gt_stats_read(base);
+	dmb_require_export(gfd);
+	gt_grants(peer, npages, "", refs, NULL);
+	return gfd;
+}
+
+/* Export all @npages grants of the peer; the dma-buf fd, or fatal. */
+static inline int dmb_export_all(int gfd, const struct xt_peer *peer,
+				 unsigned int npages, const uint32_t *refs)
+{
+	int fd;
+
+	if (dmb_export(gfd, 0, peer->domid, npages, refs, &fd))
+		xt_fatal("export failed: %m");
+	return fd;
+}
+
+/* A shared read-write mmap of the whole @npages-page buffer, or fatal. */
+static inline uint8_t *dmb_mmap_all(int fd, unsigned int npages)
+{
+	void *mem = mmap(NULL, npages * GT_PAGE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+
+	if (mem == MAP_FAILED)
+		xt_fatal("mmap of the dma-buf: %m");
+	return mem;
 }
 
 /* ---- DRM devices ---- */
@@ -182,7 +206,7 @@ static inline int dmb_open_vgem(void)
 }
 
 /* PRIME_FD_TO_HANDLE: *handle gets the GEM handle; 0 or an errno. */
-static inline int dmb_vgem_import(int vfd, int fd, uint32_t *handle)
+static inline int dmb_prime_import(int vfd, int fd, uint32_t *handle)
 {
 	struct drm_prime_handle ph = { .fd = fd };
 
@@ -198,113 +222,6 @@ static inline int dmb_gem_close(int vfd, uint32_t handle)
 	struct drm_gem_close gc = { .handle = handle };
 
 	return ioctl(vfd, DRM_IOCTL_GEM_CLOSE, &gc) ? errno : 0;
-}
-
-/* ---- leak counters ---- */
-
-struct dmb_stats {
-	long exports, grants, attachments, waiters, pages;
-};
-
-static inline struct dmb_stats dmb_stats(void)
-{
-	struct dmb_stats s = {
-		.exports = xt_gntdev_stat("dmabuf_exports"),
-		.grants = xt_gntdev_stat("dmabuf_grants"),
-		.attachments = xt_gntdev_stat("dmabuf_attachments"),
-		.waiters = xt_gntdev_stat("dmabuf_waiters"),
-		.pages = xt_gntdev_stat("pages"),
-	};
-
-	return s;
-}
-
-static inline bool dmb_stats_same(struct dmb_stats a, struct dmb_stats b)
-{
-	return a.exports == b.exports && a.grants == b.grants &&
-	       a.attachments == b.attachments && a.waiters == b.waiters &&
-	       a.pages == b.pages;
-}
-
-/* Check: every counter is back at @base (with a diagnostic if not). */
-static inline void dmb_check_baseline(struct dmb_stats base, const char *what)
-{
-	struct dmb_stats now = dmb_stats();
-
-	if (!dmb_stats_same(now, base))
-		xt_diag("counters exports/grants/attachments/waiters/pages: "
-			"%ld/%ld/%ld/%ld/%ld, baseline %ld/%ld/%ld/%ld/%ld",
-			now.exports, now.grants, now.attachments, now.waiters,
-			now.pages, base.exports, base.grants, base.attachments,
-			base.waiters, base.pages);
-	xt_ok(dmb_stats_same(now, base) && base.exports >= 0,
-	      "leak counters back at baseline %s", what);
-}
-
-/* ---- data ---- */
-
-/* First offset where @npages pages at @mem differ from @seed, or -1. */
-static inline long dmb_mismatch(const volatile uint8_t *mem,
-				unsigned int npages, uint32_t seed)
-{
-	for (unsigned int p = 0; p < npages; p++)
-		for (unsigned int o = 0; o < DMB_PAGE; o++)
-			if (mem[p * DMB_PAGE + o] != xt_pattern(seed, p, o))
-				return (long)(p * DMB_PAGE + o);
-	return -1;
-}
-
-static inline void dmb_fill(volatile uint8_t *mem, unsigned int npages,
-			    uint32_t seed)
-{
-	for (unsigned int p = 0; p < npages; p++)
-		for (unsigned int o = 0; o < DMB_PAGE; o++)
-			mem[p * DMB_PAGE + o] = xt_pattern(seed, p, o);
-}
-
-/* Ask the peer a question and compare its answer with "ok". */
-static inline bool dmb_peer_ok(struct xt_peer *p, const char *req)
-{
-	char *rep = xt_peer_call(p, 20000, "%s", req);
-	bool ok = rep && !strcmp(rep, "ok");
-
-	if (!ok)
-		xt_diag("peer '%s' answered '%s'", req, rep ? rep : "(nothing)");
-	free(rep);
-	return ok;
-}
-
-/*
- * The common start of a dma-buf test: skip without a domU or without
- * dma-buf export, open /dev/xen/gntdev, snapshot the leak counters into
- * *@base, and get @npages grants from the domU peer "grant-pages" into
- * @refs.  Returns the gntdev fd.
- */
-static inline int dmb_begin(struct xt_peer *peer, unsigned int npages,
-			    uint32_t *refs, struct dmb_stats *base)
-{
-	int gfd;
-
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	gfd = dmb_open_gntdev();
-	*base = dmb_stats();
-	if (dmb_wait(gfd, 0, 0) == ENOTTY)
-		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
-	if (xt_grant_peer(peer, npages, "", refs, NULL))
-		xt_fatal("no grants from the domU");
-	return gfd;
-}
-
-/* Export all @npages grants of the peer; the dma-buf fd, or fatal. */
-static inline int dmb_export_all(int gfd, const struct xt_peer *peer,
-				 unsigned int npages, const uint32_t *refs)
-{
-	int fd;
-
-	if (dmb_export(gfd, 0, peer->domid, npages, refs, &fd))
-		xt_fatal("export failed: %m");
-	return fd;
 }
 
 #endif

@@ -21,23 +21,21 @@ static void expect(int got, int want, const char *what)
 int main(void)
 {
 	uint32_t refs[NPAGES], bad[NPAGES];
-	struct dmb_stats base;
+	struct gt_stats base;
 	struct xt_peer peer;
-	unsigned long limit;
+	long limit;
 	uint32_t *many;
 	int gfd, fd = -1, fd2 = -1, domid;
 	off_t size;
 
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	gfd = dmb_open_gntdev();
-	base = dmb_stats();
-	if (base.exports < 0)
+	gt_need_domu();
+	gfd = gt_open();
+	gt_stats_read(&base);
+	if (base.v[GT_DMABUF_EXPORTS] < 0)
 		xt_diag("no gntdev stats (stock module?): leak checks will fail");
 	if (dmb_export(gfd, 0, 0, 0, NULL, NULL) == ENOTTY)
 		xt_skip_all("gntdev without dma-buf export (ENOTTY)");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gt_grants(&peer, NPAGES, "", refs, NULL);
 	domid = peer.domid;
 
 	/* ---- argument checks, before anything is mapped ---- */
@@ -62,8 +60,8 @@ int main(void)
 	expect(dmb_export(gfd, 0, 0x80000000u | (uint32_t)domid, NPAGES, refs,
 			  NULL), EINVAL, "domid with bit 31 set");
 	expect(dmb_export(gfd, 0, domid, 0, refs, NULL), EINVAL, "count 0");
-	limit = dmb_limit();
-	if (limit && limit < 0x100000) {
+	limit = gt_param("limit");
+	if (limit > 0 && limit < 0x100000) {
 		many = calloc(limit + 1, sizeof(*many));
 		if (!many)
 			xt_fatal("out of memory");
@@ -82,7 +80,7 @@ int main(void)
 		xt_ok(ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, &op) &&
 		      errno == EINVAL, "count 0xFFFFFFFF: EINVAL");
 	}
-	expect(dmb_export_v2(gfd, 0, domid, NPAGES, DMB_PAGE, refs, NULL),
+	expect(dmb_export_v2(gfd, 0, domid, NPAGES, GT_PAGE, refs, NULL),
 	       EINVAL, "V2 data_ofs = PAGE_SIZE");
 	expect(dmb_export_v2(gfd, 0, domid, NPAGES, 0xFFFFFFFFu, refs, NULL),
 	       EINVAL, "V2 data_ofs = 0xFFFFFFFF");
@@ -109,14 +107,14 @@ int main(void)
 		      errno == EFAULT, "refs array past the mapping: EFAULT");
 		munmap(m, pg);
 	}
-	dmb_check_baseline(base, "after the argument checks");
+	gt_stats_check(&base, GT_SET_DMABUF, "after the argument checks");
 
 	/* ---- grant failures: the whole call fails, nothing stays mapped ---- */
 	memcpy(bad, refs, sizeof(bad));
 	bad[NPAGES - 1] = 0x00FFFFFF;
 	expect(dmb_export(gfd, 0, domid, NPAGES, bad, NULL), EINVAL,
 	       "one bad ref among good ones");
-	dmb_check_baseline(base, "after a partial map failure");
+	gt_stats_check(&base, GT_SET_DMABUF, "after a partial map failure");
 	memcpy(bad, refs, sizeof(bad));
 	bad[0] = 0x00FFFFFF;
 	expect(dmb_export(gfd, 0, domid, NPAGES, bad, NULL), EINVAL,
@@ -125,17 +123,18 @@ int main(void)
 	       "domid of no domain (0x7FEF)");
 	expect(dmb_export(gfd, 0, 0, NPAGES, refs, NULL), EINVAL,
 	       "refs of the wrong domain (dom0)");
-	dmb_check_baseline(base, "after failed maps");
+	gt_stats_check(&base, GT_SET_DMABUF, "after failed maps");
 
 	/* ---- the good export ---- */
 	expect(dmb_export(gfd, 0, domid, NPAGES, refs, &fd), 0, "good export");
 	xt_ok(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC),
 	      "the dma-buf fd is close-on-exec");
 	size = lseek(fd, 0, SEEK_END);
-	xt_ok(size == NPAGES * DMB_PAGE, "size is count pages (%lld)",
+	xt_ok(size == NPAGES * GT_PAGE, "size is count pages (%lld)",
 	      (long long)size);
-	xt_ok(dmb_stats().exports == base.exports + 1 &&
-	      dmb_stats().grants == base.grants + NPAGES * dmb_grants_per_page(),
+	xt_ok(gt_stat(GT_DMABUF_EXPORTS) == base.v[GT_DMABUF_EXPORTS] + 1 &&
+	      gt_stat(GT_DMABUF_GRANTS) ==
+	      base.v[GT_DMABUF_GRANTS] + NPAGES * dmb_grants_per_page(),
 	      "counters: one export, %ld grant mappings",
 	      NPAGES * dmb_grants_per_page());
 	xt_ok(dmb_export(gfd, 0, domid, NPAGES, refs, &fd2) == 0 && fd2 != fd,
@@ -149,14 +148,14 @@ int main(void)
 	{
 		static const uint32_t ofs[] = { 0, 1, 100, 256, 2048, 4095 };
 
-		for (unsigned int i = 0; i < sizeof(ofs) / sizeof(ofs[0]); i++) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(ofs); i++) {
 			size = -1;
 			fd = -1;
 			expect(dmb_export_v2(gfd, 0, domid, NPAGES, ofs[i], refs,
 					     &fd), 0, "V2 export");
 			if (fd >= 0)
 				size = lseek(fd, 0, SEEK_END);
-			xt_ok(size == NPAGES * DMB_PAGE,
+			xt_ok(size == NPAGES * GT_PAGE,
 			      "V2 data_ofs %u: size is count whole pages (%lld)",
 			      ofs[i], (long long)size);
 			if (fd >= 0)
@@ -165,7 +164,7 @@ int main(void)
 	}
 
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
-	dmb_check_baseline(base, "at the end");
+	gt_stats_check(&base, GT_SET_DMABUF, "at the end");
 	close(gfd);
 	return xt_exit();
 }

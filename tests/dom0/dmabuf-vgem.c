@@ -20,7 +20,7 @@ int main(void)
 	struct drm_prime_handle ph = { 0 };
 	struct drm_gem_close gc = { 0 };
 	uint32_t refs[NPAGES], handle;
-	struct dmb_stats base;
+	struct gt_stats base;
 	struct xt_peer peer;
 	int gfd, fd, vfd, fd2, ret;
 	uint8_t *mem;
@@ -44,7 +44,7 @@ int main(void)
 		      ret ? strerror(errno) : "ok"))
 		xt_fatal("cannot continue without the import");
 	handle = ph.handle;
-	xt_ok(dmb_stats().attachments == base.attachments + 1,
+	xt_ok(gt_stat(GT_DMABUF_ATTACHMENTS) == base.v[GT_DMABUF_ATTACHMENTS] + 1,
 	      "vgem attached to the buffer");
 	close(fd);
 	xt_ok(dmb_wait(gfd, fd, 0) == ETIMEDOUT,
@@ -56,18 +56,18 @@ int main(void)
 	ph.flags = DRM_CLOEXEC | DRM_RDWR;
 	ret = ioctl(vfd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph);
 	fd2 = ret ? -1 : ph.fd;
-	xt_ok(fd2 >= 0 && lseek(fd2, 0, SEEK_END) == NPAGES * DMB_PAGE,
+	xt_ok(fd2 >= 0 && lseek(fd2, 0, SEEK_END) == NPAGES * GT_PAGE,
 	      "PRIME_HANDLE_TO_FD gives back a buffer of the same size");
 	if (fd2 >= 0) {
-		mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ | PROT_WRITE,
+		mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ | PROT_WRITE,
 			   MAP_SHARED, fd2, 0);
-		xt_ok(mem != MAP_FAILED && dmb_mismatch(mem, NPAGES, 1) < 0,
+		xt_ok(mem != MAP_FAILED && gt_mismatch(mem, 0, NPAGES, 1) < 0,
 		      "the re-exported fd maps the domU's bytes");
 		if (mem != MAP_FAILED) {
-			dmb_fill(mem, NPAGES, 5);
-			xt_ok(dmb_peer_ok(&peer, "check 5"),
+			gt_fill(mem, 0, NPAGES, 5);
+			xt_ok(gt_peer_ok(&peer, "check 5"),
 			      "bytes written there reach the domU");
-			munmap(mem, NPAGES * DMB_PAGE);
+			munmap(mem, NPAGES * GT_PAGE);
 		}
 		close(fd2);
 	}
@@ -78,7 +78,7 @@ int main(void)
 	ret = dmb_wait(gfd, fd, 5000);
 	xt_ok(ret == 0 || ret == ENOENT, "released after GEM_CLOSE (%s)",
 	      ret ? strerror(ret) : "ok");
-	dmb_check_baseline(base, "at the end");
+	gt_stats_check(&base, GT_SET_DMABUF, "at the end");
 
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	close(vfd);

@@ -42,7 +42,7 @@ int main(void)
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	struct itimerval it = { .it_value.tv_usec = 200000 };
 	uint32_t refs[NPAGES];
-	struct dmb_stats base;
+	struct gt_stats base;
 	struct closer closer;
 	struct xt_peer peer;
 	pthread_t thr;
@@ -67,9 +67,9 @@ int main(void)
 	xt_ok(ret == ETIMEDOUT && dt >= 290,
 	      "300 ms on an open buffer: ETIMEDOUT after %llu ms",
 	      (unsigned long long)dt);
-	xt_ok(dmb_stats().waiters == base.waiters, "no waiter left behind");
+	xt_ok(gt_stat(GT_DMABUF_WAITERS) == base.v[GT_DMABUF_WAITERS], "no waiter left behind");
 	{
-		int other = dmb_open_gntdev();
+		int other = gt_open();
 
 		xt_ok(dmb_wait(other, fd, 0) == ENOENT,
 		      "another gntdev file does not see this export: ENOENT");
@@ -85,8 +85,8 @@ int main(void)
 	dt = xt_now_ms() - t0;
 	xt_ok(ret == EINTR && dt < 3000, "signal at 200 ms: EINTR after %llu ms (%s)",
 	      (unsigned long long)dt, strerror(ret));
-	xt_ok(dmb_stats().waiters == base.waiters &&
-	      dmb_stats().exports == base.exports + 1,
+	xt_ok(gt_stat(GT_DMABUF_WAITERS) == base.v[GT_DMABUF_WAITERS] &&
+	      gt_stat(GT_DMABUF_EXPORTS) == base.v[GT_DMABUF_EXPORTS] + 1,
 	      "after EINTR: no waiter left, the buffer still alive");
 	xt_ok(dmb_wait(gfd, fd, 0) == ETIMEDOUT,
 	      "the buffer is still tracked after EINTR");
@@ -101,13 +101,13 @@ int main(void)
 	pthread_join(thr, NULL);
 	xt_ok(ret == 0 && dt < 9000, "close during the wait: 0 after %llu ms (%s)",
 	      (unsigned long long)dt, ret ? strerror(ret) : "ok");
-	dmb_check_baseline(base, "when the wait returns 0");
+	gt_stats_check(&base, GT_SET_DMABUF, "when the wait returns 0");
 	xt_ok(dmb_wait(gfd, fd, 1000) == ENOENT,
 	      "after release: ENOENT (already released)");
 
 	/* ---- an mmap keeps the buffer alive after close ---- */
 	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
-	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	if (mem == MAP_FAILED) {
 		xt_skip("mmap of the dma-buf failed", "mapping keeps the buffer");
 		close(fd);
@@ -115,27 +115,27 @@ int main(void)
 		close(fd);
 		xt_ok(dmb_wait(gfd, fd, 0) == ETIMEDOUT,
 		      "closed but mmapped: still alive (ETIMEDOUT)");
-		xt_ok(dmb_mismatch(mem, NPAGES, 1) < 0,
+		xt_ok(gt_mismatch(mem, 0, NPAGES, 1) < 0,
 		      "the mapping still shows the domU's bytes");
-		munmap(mem, NPAGES * DMB_PAGE);
+		munmap(mem, NPAGES * GT_PAGE);
 		xt_ok(dmb_wait(gfd, fd, 0) == ENOENT, "munmap released it");
 	}
 
 	/* ---- the buffer outlives the gntdev file ---- */
 	fd = dmb_export_all(gfd, &peer, NPAGES, refs);
 	close(gfd);
-	xt_ok(dmb_stats().exports == base.exports + 1,
+	xt_ok(gt_stat(GT_DMABUF_EXPORTS) == base.v[GT_DMABUF_EXPORTS] + 1,
 	      "closing the gntdev file leaves the export alive");
-	mem = mmap(NULL, NPAGES * DMB_PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	if (mem != MAP_FAILED) {
-		xt_ok(dmb_mismatch(mem, NPAGES, 1) < 0,
+		xt_ok(gt_mismatch(mem, 0, NPAGES, 1) < 0,
 		      "still readable after the gntdev file is gone");
-		munmap(mem, NPAGES * DMB_PAGE);
+		munmap(mem, NPAGES * GT_PAGE);
 	} else {
 		xt_skip("mmap of the dma-buf failed", "readable after gntdev close");
 	}
 	close(fd);
-	dmb_check_baseline(base, "after the orphaned buffer is closed");
+	gt_stats_check(&base, GT_SET_DMABUF, "after the orphaned buffer is closed");
 
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();

@@ -11,40 +11,15 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 
-#include "gntdev-util.h"
+#include "gntdev-test.h"
 
 #define NPAGES 4
-#define LIMIT_PARAM "/sys/module/xen_gntdev/parameters/limit"
 #define BAD_REF 0x7ffffffu
-
-static long read_limit(void)
-{
-	FILE *f = fopen(LIMIT_PARAM, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static int write_limit(long v)
-{
-	FILE *f = fopen(LIMIT_PARAM, "w");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fprintf(f, "%ld\n", v) > 0 ? 0 : -1;
-	return fclose(f) ? -1 : ret;
-}
 
 static void count_checks(int fd, int domid, const uint32_t *refs)
 {
 	struct ioctl_gntdev_set_max_grants mg;
-	long limit = read_limit();
+	long limit = gt_param("limit");
 	uint32_t *many;
 	uint64_t index, i2;
 
@@ -60,11 +35,11 @@ static void count_checks(int fd, int domid, const uint32_t *refs)
 		      errno == EINVAL, "MAP_GRANT_REF count limit+1 (%ld) -> EINVAL (%m)",
 		      limit + 1);
 		free(many);
-		xt_ok(write_limit(2) == 0, "limit parameter set to 2");
+		xt_ok(gt_param_set("limit", 2) == 0, "limit parameter set to 2");
 		errno = 0;
 		xt_ok(gt_map(fd, domid, refs, 3, &index) == -1 && errno == EINVAL,
 		      "MAP_GRANT_REF of 3 with limit 2 -> EINVAL (%m)");
-		xt_ok(write_limit(limit) == 0, "limit parameter restored");
+		xt_ok(gt_param_set("limit", limit) == 0, "limit parameter restored");
 	} else {
 		xt_skip("limit parameter unreadable", "count over limit");
 	}
@@ -180,10 +155,10 @@ static void bad_grant_checks(int fd, int domid, const uint32_t *refs,
 	xt_ok(mem == MAP_FAILED && errno == EINVAL,
 	      "mmap with one bad grant fails -> EINVAL (%m)");
 	/* Only the listed range's own backing pages remain. */
-	xt_ok(xt_gntdev_stat("mapped_grants") == base->v[2] &&
-	      xt_gntdev_stat("pages") == base->v[3] + NPAGES,
+	xt_ok(gt_stat(GT_MAPPED_GRANTS) == base->v[GT_MAPPED_GRANTS] &&
+	      gt_stat(GT_PAGES) == base->v[GT_PAGES] + NPAGES,
 	      "the good grants were unmapped again (mapped_grants %ld, pages %ld)",
-	      xt_gntdev_stat("mapped_grants"), xt_gntdev_stat("pages"));
+	      gt_stat(GT_MAPPED_GRANTS), gt_stat(GT_PAGES));
 	errno = 0;
 	mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, index);
@@ -242,7 +217,7 @@ int main(void)
 	if (mem != MAP_FAILED)
 		munmap(mem, NPAGES * GT_PAGE);
 	close(fd);
-	gt_stats_check(&base, "after close");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after close");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();
 }

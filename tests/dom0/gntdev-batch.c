@@ -8,28 +8,17 @@
  * count byte reaching 128; a PV slot pins twice).
  */
 #define _GNU_SOURCE
-#include "gntdev-util.h"
+#include "gntdev-test.h"
 
 #define NREFS 24
 #define NSLOTS 1100u
 #define BAD_REF 0x7ffffffu
 
+/* Slots @from..@to-1 each show their grant. */
 static bool slots_ok(const volatile uint8_t *mem, unsigned int from,
 		     unsigned int to)
 {
-	for (unsigned int i = from; i < to; i++) {
-		const volatile uint8_t *page = mem + (size_t)i * GT_PAGE;
-
-		if (!xt_readable(page)) {
-			xt_diag("slot %u not mapped", i);
-			return false;
-		}
-		if (gt_mismatch(page, i % NREFS, 1, 1) >= 0) {
-			xt_diag("slot %u shows the wrong bytes", i);
-			return false;
-		}
-	}
-	return true;
+	return gt_slots_ok(mem, from, to, NREFS, NSLOTS, 1, "batch");
 }
 
 int main(void)
@@ -43,19 +32,9 @@ int main(void)
 	void *p;
 	int fd;
 
-	gt_require_ours();
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	if (xt_grant_peer(&peer, NREFS, "", refs, NULL))
-		xt_fatal("no grants from the domU");
-	many = calloc(NSLOTS, sizeof(*many));
-	if (!many)
-		xt_fatal("out of memory");
-	for (unsigned int i = 0; i < NSLOTS; i++)
-		many[i] = refs[i % NREFS];
-	gt_stats_read(&base);
-	fd = gt_open();
+	fd = gt_begin(&peer, NREFS, refs, &base);
 	gt_stats_read(&opened);
+	many = gt_refs_cycle(refs, NREFS, NSLOTS);
 
 	/* Negative first: a bad ref in the last batch. */
 	many[NSLOTS - 1] = BAD_REF;
@@ -64,11 +43,11 @@ int main(void)
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, bad);
 	xt_ok(p == MAP_FAILED && errno == EINVAL,
 	      "mmap fails with EINVAL (%m)");
-	xt_ok(xt_gntdev_stat("mapped_grants") == opened.v[2],
+	xt_ok(gt_stat(GT_MAPPED_GRANTS) == opened.v[GT_MAPPED_GRANTS],
 	      "earlier batches unmapped again (mapped_grants %ld)",
-	      xt_gntdev_stat("mapped_grants"));
+	      gt_stat(GT_MAPPED_GRANTS));
 	xt_ok(gt_unmap(fd, bad, NSLOTS) == 0, "UNMAP_GRANT_REF of it");
-	gt_stats_check(&opened, "after the failed mmap");
+	gt_stats_check(&opened, GT_SET_CLASSIC, "after the failed mmap");
 
 	many[NSLOTS - 1] = refs[(NSLOTS - 1) % NREFS];
 	xt_ok(gt_map(fd, peer.domid, many, NSLOTS, &index) == 0,
@@ -90,9 +69,9 @@ int main(void)
 	xt_ok(slots_ok(mem, 600, NSLOTS), "slots above the hole still mapped");
 	xt_ok(munmap((void *)mem, len) == 0, "munmap of the rest");
 	xt_ok(gt_unmap(fd, index, NSLOTS) == 0, "UNMAP_GRANT_REF");
-	gt_stats_check(&opened, "after unmap");
+	gt_stats_check(&opened, GT_SET_CLASSIC, "after unmap");
 	close(fd);
-	gt_stats_check(&base, "after close");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after close");
 	free(many);
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <sys/wait.h>
 
-#include "gntdev-util.h"
+#include "gntdev-test.h"
 
 #define BIN32 "/xt/bin32/gntdev-compat32"
 
@@ -23,12 +23,10 @@ int main(void)
 	int st;
 
 	gt_require_ours();
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
+	gt_need_domu();
 	if (access(BIN32, X_OK))
 		xt_skip_all("%s missing", BIN32);
-	if (xt_grant_peer(&peer, 2, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gt_grants(&peer, 2, "", refs, NULL);
 	gt_stats_read(&base);
 
 	pid = fork();
@@ -45,10 +43,10 @@ int main(void)
 	if (pid < 0 || waitpid(pid, &st, 0) != pid)
 		st = -1;
 	xt_ok(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	      "32-bit process: map, mmap, GET_OFFSET, GRANT_COPY both ways, "
-	      "errors, unmap (exit status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	      "32-bit process: map, mmap, GET_OFFSET, GRANT_COPY both ways, errors, unmap (exit status %d)",
+	      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	xt_ok(gt_peer_ok(&peer, "check 1"), "domU pages intact afterwards");
-	gt_stats_check(&base, "after the 32-bit run");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after the 32-bit run");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();
 }

@@ -9,7 +9,7 @@
 #define _GNU_SOURCE
 #include <sys/wait.h>
 
-#include "gntdev-util.h"
+#include "gntdev-test.h"
 
 #define NPAGES 4
 
@@ -18,7 +18,7 @@ static int doublemap_child(int domid, const uint32_t *refs, bool reverse)
 {
 	uint64_t index;
 	uint8_t *mem;
-	int fd = open("/dev/xen/gntdev", O_RDWR);
+	int fd = gt_try_open();
 
 	if (fd < 0 || gt_map(fd, domid, refs, 2, &index))
 		return 2;
@@ -62,16 +62,14 @@ int main(void)
 	int fd;
 
 	gt_require_ours();
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gt_need_domu();
+	gt_grants(&peer, NPAGES, "", refs, NULL);
 	gt_stats_read(&base);
 
 	run_child(peer.domid, refs, false);
-	gt_stats_check(&base, "after doublemap");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after doublemap");
 	run_child(peer.domid, refs, true);
-	gt_stats_check(&base, "after reverse doublemap");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after reverse doublemap");
 
 	/* A hole in the middle: the outer pieces stay usable. */
 	fd = gt_open();
@@ -103,7 +101,7 @@ int main(void)
 	xt_ok(gt_unmap(fd, index, NPAGES) == 0, "UNMAP_GRANT_REF");
 	munmap(mem, NPAGES * GT_PAGE);
 	close(fd);
-	gt_stats_check(&base, "after the hole test");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after the hole test");
 
 	/* Exit with a split mapping still in place. */
 	{
@@ -111,7 +109,7 @@ int main(void)
 		pid_t pid = fork();
 
 		if (pid == 0) {
-			int cfd = open("/dev/xen/gntdev", O_RDWR);
+			int cfd = gt_try_open();
 			uint8_t *m;
 
 			if (cfd < 0 || gt_map(cfd, peer.domid, refs, NPAGES, &index))
@@ -127,7 +125,7 @@ int main(void)
 
 		xt_ok(ok, "exit with a split mapping alive (status %d)", status);
 	}
-	gt_stats_check(&base, "after exit with split mapping");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after exit with split mapping");
 
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();

@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "gntdev-util.h"
+#include "gntdev-test.h"
 
 #define NPAGES 2
 
@@ -57,7 +57,7 @@ int main(void)
 	xt_ok(gt_peer_ok(&peer, "check 4"), "parent still writes to the domU");
 	munmap((void *)mem, NPAGES * GT_PAGE);
 	close(fd);
-	gt_stats_check(&base, "after close");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after close");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();
 }

@@ -9,7 +9,7 @@
 #define _GNU_SOURCE
 #include <sys/wait.h>
 
-#include "gntdev-util.h"
+#include "gntdev-test.h"
 #include <xen/evtchn.h>
 
 #define NPAGES 2
@@ -41,10 +41,8 @@ int main(void)
 	pid_t pid;
 
 	gt_require_ours();
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	if (xt_grant_peer(&peer, NPAGES, "evtchn", refs, &port))
-		xt_fatal("no grants from the domU");
+	gt_need_domu();
+	gt_grants(&peer, NPAGES, "evtchn", refs, &port);
 	efd = open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC);
 	if (efd < 0)
 		xt_fatal("open /dev/xen/evtchn: %m");
@@ -70,14 +68,14 @@ int main(void)
 	un.event_channel_port = local;
 	xt_ok(ioctl(fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &un) == 0,
 	      "SEND_EVENT alone on a read-only mapping");
-	xt_ok(xt_gntdev_stat("notify_evtchns") == base.v[4] + 1,
+	xt_ok(gt_stat(GT_NOTIFY_EVTCHNS) == base.v[GT_NOTIFY_EVTCHNS] + 1,
 	      "notify_evtchns counts the held channel");
 	xt_ok(ioctl(fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &un) == 0 &&
-	      xt_gntdev_stat("notify_evtchns") == base.v[4] + 1,
+	      gt_stat(GT_NOTIFY_EVTCHNS) == base.v[GT_NOTIFY_EVTCHNS] + 1,
 	      "replacing the notification keeps one reference");
 	un.action = 0;
 	xt_ok(ioctl(fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &un) == 0 &&
-	      xt_gntdev_stat("notify_evtchns") == base.v[4],
+	      gt_stat(GT_NOTIFY_EVTCHNS) == base.v[GT_NOTIFY_EVTCHNS],
 	      "action 0 drops it");
 	munmap(mem, NPAGES * GT_PAGE);
 	xt_ok(gt_unmap(fd, index, NPAGES) == 0, "UNMAP_GRANT_REF");
@@ -129,7 +127,7 @@ int main(void)
 	free(rep);
 	waitpid(pid, &status, 0);
 
-	gt_stats_check(&base, "after close");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after close");
 	close(efd);
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();

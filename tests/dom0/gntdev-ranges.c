@@ -6,7 +6,7 @@
  * and close() releases them all.
  */
 #define _GNU_SOURCE
-#include "gntdev-util.h"
+#include "gntdev-test.h"
 
 #define NPAGES 4
 #define NR 64
@@ -27,7 +27,7 @@ int main(void)
 		ok = gt_map(fd, peer.domid, &refs[i % NPAGES], 1, &idx[i]) == 0 &&
 		     idx[i] == (uint64_t)i * GT_PAGE;
 	xt_ok(ok, "%d one-grant ranges at offsets 0, 1, 2... pages", NR);
-	xt_ok(xt_gntdev_stat("maps") == base.v[1] + NR, "maps counts them");
+	xt_ok(gt_stat(GT_MAPS) == base.v[GT_MAPS] + NR, "maps counts them");
 
 	for (unsigned int i = 10; i < 20; i++)
 		ok = gt_unmap(fd, idx[i], 1) == 0 && ok;
@@ -51,7 +51,7 @@ int main(void)
 		munmap(mem, 5 * GT_PAGE);
 
 	close(fd);
-	gt_stats_check(&base, "after close");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after close");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();
 }

@@ -27,7 +27,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
-#include "gntdev-util.h"
+#include "gntdev-test.h"
 
 #define NPAGES 2
 
@@ -51,7 +51,7 @@ static void child(int how, int pipe_w)
 		pipe_w = p[1];
 	}
 	/* Opened after the pipe: a higher fd number, put first at exit. */
-	gfd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
+	gfd = gt_try_open();
 	if (gfd < 0 || gt_map(gfd, domid, refs, NPAGES, &index))
 		_exit(3);
 	mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -89,7 +89,7 @@ static bool settled(const struct gt_stats *base, int ms)
 
 	for (int t = 0; t <= ms; t += 50) {
 		gt_stats_read(&now);
-		if (!memcmp(&now, base, sizeof(now)))
+		if (gt_stats_same(&now, base, GT_SET_CLASSIC))
 			return true;
 		usleep(50000);
 	}
@@ -128,9 +128,9 @@ static void run_case(int how, const struct gt_stats *base)
 				same &= head[i] == xt_pattern(1, 0, i);
 			xt_ok(n == sizeof(head) && same,
 			      "%s: the pipe reads the domU's bytes", name);
-			xt_ok(xt_gntdev_stat("maps") == base->v[1] + 1,
+			xt_ok(gt_stat(GT_MAPS) == base->v[GT_MAPS] + 1,
 			      "%s: the range lives while the pipe holds its page (maps %ld)",
-			      name, xt_gntdev_stat("maps"));
+			      name, gt_stat(GT_MAPS));
 		}
 		close(p[0]);
 		close(p[1]);
@@ -139,7 +139,7 @@ static void run_case(int how, const struct gt_stats *base)
 			      "%s: the child ends once the pipe is closed", name);
 	}
 	xt_ok(settled(base, 5000), "%s: counters back within 5 s", name);
-	gt_stats_check(base, case_name[how]);
+	gt_stats_check(base, GT_SET_CLASSIC, case_name[how]);
 }
 
 int main(void)
@@ -148,10 +148,8 @@ int main(void)
 	struct xt_peer peer;
 
 	gt_require_ours();
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gt_need_domu();
+	gt_grants(&peer, NPAGES, "", refs, NULL);
 	domid = peer.domid;
 	gt_stats_read(&base);
 

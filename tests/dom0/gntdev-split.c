@@ -11,13 +11,13 @@
  * bytes, and writes still reach the domU.  mremap() really moves: in PV
  * the moved pages arrive empty and are never refilled, even back at
  * their old address after another clear_refs (a refill there would use
- * a PTE recorded for an address the mapping had left).  munmap() and exit() still unmap: the counters
- * return to the baseline.
+ * a PTE recorded for an address the mapping had left).  munmap() and
+ * exit() still unmap: the counters return to the baseline.
  */
 #define _GNU_SOURCE
 #include <sys/wait.h>
 
-#include "gntdev-util.h"
+#include "gntdev-test.h"
 
 #define NREFS 64
 #define NSLOTS 1024u
@@ -31,21 +31,7 @@
 /* Every slot but HOLE readable, showing domU page i % NREFS, pattern @seed. */
 static bool all_ok(const volatile uint8_t *mem, uint32_t seed, const char *when)
 {
-	for (unsigned int i = 0; i < NSLOTS; i++) {
-		const volatile uint8_t *page = mem + (size_t)i * GT_PAGE;
-
-		if (i == HOLE)
-			continue;
-		if (!xt_readable(page)) {
-			xt_diag("%s: slot %u not mapped", when, i);
-			return false;
-		}
-		if (gt_mismatch(page, i % NREFS, 1, seed) >= 0) {
-			xt_diag("%s: slot %u shows the wrong bytes", when, i);
-			return false;
-		}
-	}
-	return true;
+	return gt_slots_ok(mem, 0, NSLOTS, NREFS, HOLE, seed, when);
 }
 
 /* Write pattern @seed to domU pages 0..NREFS-1 through slots @first... */
@@ -69,11 +55,7 @@ int main(void)
 
 	fd = gt_begin(&peer, NREFS, refs, &base);
 	gt_stats_read(&opened);
-	many = calloc(NSLOTS, sizeof(*many));
-	if (!many)
-		xt_fatal("out of memory");
-	for (unsigned int i = 0; i < NSLOTS; i++)
-		many[i] = refs[i % NREFS];
+	many = gt_refs_cycle(refs, NREFS, NSLOTS);
 
 	xt_ok(gt_map(fd, peer.domid, many, NSLOTS, &index) == 0,
 	      "MAP_GRANT_REF of %u grants", NSLOTS);
@@ -88,9 +70,9 @@ int main(void)
 	      "munmap of slot %u (4 KiB into a 2 MiB block)", HOLE);
 	xt_ok(all_ok(mem, 1, "after munmap"),
 	      "every other slot still shows its grant after the munmap split");
-	xt_ok(xt_gntdev_stat("mapped_grants") == opened.v[2] + want,
+	xt_ok(gt_stat(GT_MAPPED_GRANTS) == opened.v[GT_MAPPED_GRANTS] + want,
 	      "only slot %u's user mapping is gone (mapped_grants %ld)", HOLE,
-	      xt_gntdev_stat("mapped_grants") - opened.v[2]);
+	      gt_stat(GT_MAPPED_GRANTS) - opened.v[GT_MAPPED_GRANTS]);
 	xt_ok(madvise((void *)(mem + RANDOM * GT_PAGE), GT_PAGE,
 		      MADV_RANDOM) == 0, "madvise(MADV_RANDOM) of slot %u", RANDOM);
 	xt_ok(all_ok(mem, 1, "after madvise"),
@@ -110,9 +92,9 @@ int main(void)
 	write_through(mem, 2 * NREFS, 8);
 	xt_ok(gt_peer_ok(&peer, "check 8"),
 	      "writes after clear_refs reach the domU");
-	xt_ok(xt_gntdev_stat("mapped_grants") == opened.v[2] + want,
+	xt_ok(gt_stat(GT_MAPPED_GRANTS) == opened.v[GT_MAPPED_GRANTS] + want,
 	      "mapped_grants back to all but slot %u (%ld)", HOLE,
-	      xt_gntdev_stat("mapped_grants") - opened.v[2]);
+	      gt_stat(GT_MAPPED_GRANTS) - opened.v[GT_MAPPED_GRANTS]);
 
 	/*
 	 * ---- PROT_NONE stays PROT_NONE: a /proc/self/mem read (GUP with
@@ -175,7 +157,7 @@ int main(void)
 	/* ---- munmap and exit still unmap ---- */
 	xt_ok(munmap((void *)mem, len) == 0, "munmap of the rest");
 	xt_ok(gt_unmap(fd, index, NSLOTS) == 0, "UNMAP_GRANT_REF");
-	gt_stats_check(&opened, "after munmap");
+	gt_stats_check(&opened, GT_SET_CLASSIC, "after munmap");
 
 	pid = fork();
 	if (pid == 0) {
@@ -197,7 +179,7 @@ int main(void)
 	      WEXITSTATUS(st) == 0, "a child maps, splits, clear_refs, reads and exits (%d)",
 	      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	close(fd);
-	gt_stats_check(&base, "after the child's exit and close");
+	gt_stats_check(&base, GT_SET_CLASSIC, "after the child's exit and close");
 	free(many);
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	return xt_exit();

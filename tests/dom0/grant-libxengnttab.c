@@ -4,45 +4,35 @@
  * grants through /dev/xen/gntdev; data crosses both ways.
  */
 #define _GNU_SOURCE
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <xengnttab.h>
 
-#include "xt.h"
+#include "gntdev-test.h"
 
 #define NPAGES 3
-#define PAGE 4096u
 
 int main(void)
 {
 	uint32_t refs[NPAGES], domids[NPAGES];
 	struct xt_peer peer;
 	xengnttab_handle *xgt;
-	bool same = true;
 	uint8_t *mem;
 	char *rep;
 
-	if (xt_domu_id() < 0)
-		xt_skip_all("no domU");
+	gt_need_domu();
 	xgt = xengnttab_open(NULL, 0);
 	if (!xgt)
 		xt_fatal("xengnttab_open: %m");
-	if (xt_grant_peer(&peer, NPAGES, "", refs, NULL))
-		xt_fatal("no grants from the domU");
+	gt_grants(&peer, NPAGES, "", refs, NULL);
 	for (int i = 0; i < NPAGES; i++)
 		domids[i] = peer.domid;
 
 	mem = xengnttab_map_grant_refs(xgt, NPAGES, domids, refs,
 				       PROT_READ | PROT_WRITE);
-	if (!XT_CHECK(mem != NULL, "xengnttab_map_grant_refs of %d refs",
+	if (!XT_CHECK(mem, "xengnttab_map_grant_refs of %d refs",
 		      NPAGES))
 		xt_fatal("cannot continue without the mapping");
-	for (unsigned int i = 0; i < NPAGES * PAGE; i++)
-		same &= mem[i] == xt_pattern(1, i / PAGE, i % PAGE);
-	xt_ok(same, "dom0 reads the domU's bytes");
-	for (unsigned int i = 0; i < NPAGES * PAGE; i++)
-		mem[i] = xt_pattern(7, i / PAGE, i % PAGE);
+	xt_ok(gt_mismatch(mem, 0, NPAGES, 1) < 0, "dom0 reads the domU's bytes");
+	gt_fill(mem, 0, NPAGES, 7);
 	rep = xt_peer_call(&peer, 10000, "check 7");
 	xt_ok(rep && !strcmp(rep, "ok"), "domU reads dom0's bytes (%s)",
 	      rep ? rep : "no answer");

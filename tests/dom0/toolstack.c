@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "xt.h"
+#include "gntdev-test.h"
 
 static char *slurp(const char *path)
 {
@@ -134,13 +134,13 @@ int main(void)
 	}
 	xt_ok(seen, "xenconsoled logs the domU's console");
 	if (want && !strcmp(want, "ours")) {
-		long files = xt_gntdev_stat("files");
-		long grants = xt_gntdev_stat("mapped_grants");
+		long files = gt_stat(GT_FILES);
+		long grants = gt_stat(GT_MAPPED_GRANTS);
 
 		/* xenconsoled's (and xenstored's) maps of the domU's rings. */
 		xt_ok(files >= 1 + store_maps && grants >= 1 + store_maps,
-		      "the toolstack maps the domU's rings through our gntdev "
-		      "(%ld files, %ld mapped grants)", files, grants);
+		      "the toolstack maps the domU's rings through our gntdev (%ld files, %ld mapped grants)",
+		      files, grants);
 	}
 	return xt_exit();
 }

@@ -40,7 +40,6 @@
 #include <xen/evtchn.h>
 #include <xen/gntalloc.h>
 
-
 #define PAGE 4096u
 
 static uint8_t *mem;
@@ -134,7 +133,9 @@ int main(int argc, char **argv)
 	char *refs, *req, *rep;
 	int fd;
 
-	if (argc < 2 || (npages = atoi(argv[1])) == 0 || npages > 8192)
+	if (argc >= 2)
+		npages = atoi(argv[1]);
+	if (argc < 2 || npages == 0 || npages > 8192)
 		xt_fatal("usage: grant-pages NPAGES [ro] [evtchn]");
 	for (int i = 2; i < argc; i++) {
 		ro |= !strcmp(argv[i], "ro");

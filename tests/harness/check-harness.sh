@@ -6,10 +6,13 @@
 # domU, one exits 1, one hangs) and checks the harness's verdict: the
 # failing and the hanging test are reported as failed, make check exits
 # non-zero, and no QEMU is left running.  Ends with "N passed, N failed".
+# The checks of t() are strings it evals later, after the run: they are
+# quoted on purpose, and what they use (rc) is only read there.
+# shellcheck disable=SC2016,SC2034
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
-cd "$TOP"
+cd "$TOP" || exit 1
 export XT_BUILD=${XT_BUILD:-build}
 extra=$(mktemp -d)
 trap 'rm -rf "$extra"' EXIT

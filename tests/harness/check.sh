@@ -12,7 +12,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
-cd "$TOP"
+cd "$TOP" || exit 1
 export XT_BUILD=${XT_BUILD:-build}
 pass=0 fail=0 skip=0 counted=0
 
@@ -110,7 +110,11 @@ for point in $points; do
 			fail=$((fail + 1))
 			continue
 		fi
-		export XT_KMODS="$(ls "$TOP/$XT_BUILD/testmods/$kver"/*/*.ko 2>/dev/null | tr '\n' ' ')"
+		XT_KMODS=
+		for ko in "$TOP/$XT_BUILD/testmods/$kver"/*/*.ko; do
+			[ -e "$ko" ] && XT_KMODS="$XT_KMODS$ko "
+		done
+		export XT_KMODS
 	else
 		export XT_GNTDEV=stock
 	fi

@@ -14,6 +14,7 @@
 # Pid files of the toolstack: /run/xenstored.pid, /run/xenconsoled.pid.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
+# shellcheck source=/dev/null  # written by mkimage.sh into the image
 . /xt/config
 export XT_GNTDEV XT_XENSTORED	# tests may check what they run on
 
@@ -57,11 +58,11 @@ mount -t tmpfs tmpfs /run
 mkdir -p /run/xen /run/xenstored /var/log/xen/console /var/lib/xen
 say "dom0 up: $(uname -r), $(cat /sys/hypervisor/guest_type 2>/dev/null) dom0"
 
-for m in $(cat /xt/modules.dom0); do
-	insmod /xt/modules/$m || say "insmod $m failed"
-done
+while read -r m; do
+	insmod "/xt/modules/$m" || say "insmod $m failed"
+done < /xt/modules.dom0
 if [ "$XT_GNTDEV" = stock ]; then
-	for m in $(cat /xt/stock/list); do insmod /xt/stock/xt/modules/$m; done
+	while read -r m; do insmod "/xt/stock/xt/modules/$m"; done < /xt/stock/list
 	say "gntdev: stock $(cat /sys/module/xen_gntdev/srcversion 2>/dev/null)"
 else
 	insmod /xt/modules/xen-gntdev.ko || fail_setup "insmod of our xen-gntdev failed"
@@ -109,11 +110,11 @@ if [ "$XT_DOMU" = 1 ]; then
 	}
 	domid=$(xl domid xt-domu)
 	n=0
-	until xenstore-exists /local/domain/$domid/data/xt-ready 2>/dev/null; do
+	until xenstore-exists "/local/domain/$domid/data/xt-ready" 2>/dev/null; do
 		n=$((n + 1)); [ $n -gt 600 ] && fail_setup "domU agent not ready after 60 s"
 		usleep 100000
 	done
-	export XT_DOMU_ID=$domid
+	export XT_DOMU_ID="$domid"
 	say "domU $domid ready"
 fi
 

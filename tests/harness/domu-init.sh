@@ -8,7 +8,7 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in $(cat /xt/modules.domu); do insmod /xt/modules/$m; done
+while read -r m; do insmod "/xt/modules/$m"; done < /xt/modules.domu
 echo "xt-domu: up, $(uname -r)"
 while :; do
 	/xt/xt-agent

@@ -14,10 +14,12 @@ try() {	# offset decompressor
 	[ "$(head -c 4 "$tmp" | od -An -c | tr -d ' ')" = '177ELF' ]
 }
 
-for off in $(LC_ALL=C grep -aboP '\xfd7zXZ\x00' "$img" | cut -d: -f1); do
+mapfile -t offs < <(LC_ALL=C grep -aboP '\xfd7zXZ\x00' "$img" | cut -d: -f1)
+for off in "${offs[@]}"; do
 	try "$off" "xz -dc" && { cat "$tmp"; exit 0; }
 done
-for off in $(LC_ALL=C grep -aboP '\x28\xb5\x2f\xfd' "$img" | cut -d: -f1); do
+mapfile -t offs < <(LC_ALL=C grep -aboP '\x28\xb5\x2f\xfd' "$img" | cut -d: -f1)
+for off in "${offs[@]}"; do
 	try "$off" "zstd -qdc" && { cat "$tmp"; exit 0; }
 done
 echo "extract-vmlinux: no ELF payload found in $img" >&2

@@ -239,25 +239,94 @@ int xt_peer_start(struct xt_peer *p, const char *prog_and_args)
 	return xt_xs_write(path, "%s", prog_and_args);
 }
 
-int xt_peer_put(struct xt_peer *p, const char *key, const char *fmt, ...)
+/* "<dir>/<key>" = the formatted value; 0 or -1. */
+static int xt_dir_vput(const char *dir, const char *key, const char *fmt,
+		       va_list ap)
 {
 	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xt_xs_vwrite(path, fmt, ap);
+}
+
+static int xt_dir_put(const char *dir, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int xt_dir_put(const char *dir, const char *key, const char *fmt, ...)
+{
 	va_list ap;
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/%s", p->dir, key);
 	va_start(ap, fmt);
-	ret = xt_xs_vwrite(path, fmt, ap);
+	ret = xt_dir_vput(dir, key, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* "<dir>/<key>" = "<n> <the formatted text>"; 0 or -1. */
+static int xt_dir_vput_numbered(const char *dir, const char *key,
+				unsigned int n, const char *fmt, va_list ap)
+{
+	char *text;
+	int ret;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		return -1;
+	ret = xt_dir_put(dir, key, "%u %s", n, text);
+	free(text);
+	return ret;
+}
+
+/* Poll for "<dir>/<key>" up to @timeout_ms; NULL on timeout. */
+static char *xt_dir_get(const char *dir, const char *key, int timeout_ms)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xt_xs_wait(path, timeout_ms);
+}
+
+/*
+ * Poll "<dir>/<key>" (a "<n> <text>" value) until its number @n is, or
+ * with @other is not, @num; *@got gets @n.  The malloc()ed text, or NULL
+ * once @timeout_ms passed.
+ */
+static char *xt_dir_wait_numbered(const char *dir, const char *key,
+				  unsigned int num, bool other,
+				  unsigned int *got, int timeout_ms)
+{
+	uint64_t end = xt_now_ms() + timeout_ms;
+	char *val;
+	int off;
+
+	for (;;) {
+		val = xt_dir_get(dir, key, 50);
+		if (val && sscanf(val, "%u %n", got, &off) == 1 &&
+		    (*got == num) != other) {
+			memmove(val, val + off, strlen(val + off) + 1);
+			return val;
+		}
+		free(val);
+		if (xt_now_ms() >= end)
+			return NULL;
+		usleep(5000);
+	}
+}
+
+int xt_peer_put(struct xt_peer *p, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = xt_dir_vput(p->dir, key, fmt, ap);
 	va_end(ap);
 	return ret;
 }
 
 char *xt_peer_get(struct xt_peer *p, const char *key, int timeout_ms)
 {
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", p->dir, key);
-	return xt_xs_wait(path, timeout_ms);
+	return xt_dir_get(p->dir, key, timeout_ms);
 }
 
 int xt_peer_wait(struct xt_peer *p, int timeout_ms)
@@ -279,30 +348,14 @@ int xt_peer_wait(struct xt_peer *p, int timeout_ms)
 char *xt_peer_call(struct xt_peer *p, int timeout_ms, const char *fmt, ...)
 {
 	static unsigned int n;
-	uint64_t end = xt_now_ms() + timeout_ms;
-	char *req, *rep;
 	unsigned int got;
-	int off;
 	va_list ap;
 
+	/* A request that could not be written is answered by the timeout. */
 	va_start(ap, fmt);
-	off = vasprintf(&req, fmt, ap);
+	xt_dir_vput_numbered(p->dir, "req", ++n, fmt, ap);
 	va_end(ap);
-	if (off < 0)
-		return NULL;
-	xt_peer_put(p, "req", "%u %s", ++n, req);
-	free(req);
-	for (;;) {
-		rep = xt_peer_get(p, "rep", 50);
-		if (rep && sscanf(rep, "%u %n", &got, &off) == 1 && got == n) {
-			memmove(rep, rep + off, strlen(rep + off) + 1);
-			return rep;
-		}
-		free(rep);
-		if (xt_now_ms() >= end)
-			return NULL;
-		usleep(5000);
-	}
+	return xt_dir_wait_numbered(p->dir, "rep", n, false, &got, timeout_ms);
 }
 
 int xt_grant_peer(struct xt_peer *p, unsigned int npages, const char *opts,
@@ -374,76 +427,33 @@ static const char *xt_self_dir(void)
 
 int xt_self_put(const char *key, const char *fmt, ...)
 {
-	char path[192];
 	va_list ap;
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/%s", xt_self_dir(), key);
 	va_start(ap, fmt);
-	ret = xt_xs_vwrite(path, fmt, ap);
+	ret = xt_dir_vput(xt_self_dir(), key, fmt, ap);
 	va_end(ap);
 	return ret;
 }
 
 char *xt_self_get(const char *key, int timeout_ms)
 {
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", xt_self_dir(), key);
-	return xt_xs_wait(path, timeout_ms);
+	return xt_dir_get(xt_self_dir(), key, timeout_ms);
 }
 
 char *xt_self_next_req(unsigned int last, unsigned int *n, int timeout_ms)
 {
-	uint64_t end = xt_now_ms() + timeout_ms;
-	char *req;
-	int off;
-
-	for (;;) {
-		req = xt_self_get("req", 50);
-		if (req && sscanf(req, "%u %n", n, &off) == 1 && *n != last) {
-			memmove(req, req + off, strlen(req + off) + 1);
-			return req;
-		}
-		free(req);
-		if (xt_now_ms() >= end)
-			return NULL;
-		usleep(5000);
-	}
+	return xt_dir_wait_numbered(xt_self_dir(), "req", last, true, n,
+				    timeout_ms);
 }
 
 int xt_self_reply(unsigned int n, const char *fmt, ...)
 {
-	char *text;
 	va_list ap;
 	int ret;
 
 	va_start(ap, fmt);
-	ret = vasprintf(&text, fmt, ap);
+	ret = xt_dir_vput_numbered(xt_self_dir(), "rep", n, fmt, ap);
 	va_end(ap);
-	if (ret < 0)
-		return -1;
-	ret = xt_self_put("rep", "%u %s", n, text);
-	free(text);
 	return ret;
-}
-
-/* ---- leak accounting ---- */
-
-long xt_gntdev_stat(const char *name)
-{
-	FILE *f = fopen("/sys/kernel/debug/xen-gntdev/stats", "r");
-	char key[64];
-	long val, found = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &val) == 2) {
-		if (!strcmp(key, name)) {
-			found = val;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
 }

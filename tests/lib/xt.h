@@ -51,6 +51,9 @@ int xt_exit(void);
 /* Number of failed checks so far. */
 int xt_failures(void);
 
+/* The number of elements of array @a. */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Evaluate an expression once, report it as a check, yield its truth. */
 #define XT_CHECK(cond, ...) ({ bool xt_c_ = (cond); xt_ok(xt_c_, __VA_ARGS__); xt_c_; })
 
@@ -61,11 +64,15 @@ int xt_domu_id(void);
 uint64_t xt_now_ms(void);
 
 /* ---- memory probes ---- */
-/* Is the byte at @addr readable without a fault?  (Asked through a pipe,
- * which reports EFAULT instead of raising a signal.) */
+/*
+ * Is the byte at @addr readable without a fault?  (Asked through a pipe,
+ * which reports EFAULT instead of raising a signal.)
+ */
 bool xt_readable(const volatile void *addr);
-/* A MAP_SHARED mapping of @len bytes of @fd at @off whose start is
- * aligned to @align (a power of two), or MAP_FAILED. */
+/*
+ * A MAP_SHARED mapping of @len bytes of @fd at @off whose start is
+ * aligned to @align (a power of two), or MAP_FAILED.
+ */
 void *xt_map_aligned(size_t len, int prot, int fd, uint64_t off, size_t align);
 /* echo 4 > /proc/self/clear_refs (clear soft-dirty bits); true if written. */
 bool xt_clear_refs(void);
@@ -135,10 +142,6 @@ static inline uint8_t xt_pattern(uint32_t seed, uint32_t page, uint32_t off)
 	x ^= x >> 15;
 	return (uint8_t)x;
 }
-
-/* ---- leak accounting (dom0: /sys/kernel/debug/xen-gntdev/stats) ---- */
-/* Value of counter @name, or -1 if the file or the counter is missing. */
-long xt_gntdev_stat(const char *name);
 
 /*
  * The test picture (0x00RRGGBB at pixel @x, @y of a @w x @h image): eight
