@@ -80,7 +80,7 @@ static int gntdev_copy_check_grant(u16 offset, u16 domid, u16 len)
 	return 0;
 }
 
-/* Queue the operations of one segment; the batch has room for two. */
+/* Is @seg well formed, and its grant sides within their pages? */
 static int gntdev_copy_check_seg(const struct gntdev_grant_copy_segment *seg)
 {
 	bool src_gref = seg->flags & GNTCOPY_source_gref;
@@ -160,6 +160,7 @@ static int gntdev_copy_add_local(struct gntdev_copy_batch *b,
 	return 0;
 }
 
+/* Queue the operations of one segment; the batch has room for two. */
 static int gntdev_copy_add(struct gntdev_copy_batch *b, unsigned long index,
 			   const struct gntdev_grant_copy_segment *seg)
 {

@@ -43,7 +43,7 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
 {
 	struct gnttab_map_grant_ref *ops;
 	unsigned int i;
-	int ret, e;
+	int ret = 0, hret, e;
 
 	ops = kvcalloc(buf->count, sizeof(*ops), GFP_KERNEL);
 	if (!ops)
@@ -51,7 +51,7 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
 	for (i = 0; i < buf->count; i++)
 		gntdev_grant_map_op(&ops[i], gntdev_page_kaddr(buf->pages[i]),
 				    GNTMAP_host_map, buf->refs[i], buf->domid);
-	ret = gntdev_grant_map(ops, NULL, buf->pages, buf->count);
+	hret = gntdev_grant_map(ops, NULL, buf->pages, buf->count);
 	for (i = 0; i < buf->count; i++) {
 		e = gntdev_grant_map_result(&ops[i], &buf->handles[i]);
 		if (!e)
@@ -59,6 +59,8 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
 		else if (!ret)
 			ret = e;
 	}
+	if (!ret)
+		ret = hret;
 	kvfree(ops);
 	return ret;
 }
@@ -87,11 +89,13 @@ static unsigned int gdmb_unmap_judge(struct gdmb_buf *buf, unsigned int n)
 	for (i = 0; i < buf->count && k < n; i++) {
 		if (buf->handles[i] == INVALID_GRANT_HANDLE)
 			continue;
-		if (gntdev_grant_unmap_result(&buf->unmap_ops[k++],
+		if (gntdev_grant_unmap_result(&buf->unmap_ops[k],
+					      buf->unmap_pages[k],
 					      &buf->handles[i]))
 			gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
 		else
 			failed++;
+		k++;
 	}
 	return failed;
 }
@@ -113,7 +117,7 @@ static void gdmb_pages_put(struct gdmb_buf *buf)
  */
 static void gdmb_pages_leak(struct gdmb_buf *buf)
 {
-	WARN_ONCE(1, "dma-buf grants left mapped, pages leaked\n");
+	WARN_ONCE(1, "xen-gntdev: dma-buf grants left mapped, pages leaked\n");
 	buf->pages = NULL;
 	buf->handles = NULL;
 	buf->refs = NULL;
@@ -553,6 +557,11 @@ static const struct dma_buf_ops gdmb_ops = {
 	.vmap = gdmb_vmap,
 	.vunmap = gdmb_vunmap,
 };
+
+bool gntdev_dmabuf_is_ours(const struct dma_buf *dmabuf)
+{
+	return dmabuf->ops == &gdmb_ops;
+}
 
 /*
  * Export @count grants of @domid (with V2's @data_ofs) as a new dma-buf;

@@ -6,6 +6,7 @@
  *   gntdev-dmabuf.c        per-file context, export records,
  *                          EXP_WAIT_RELEASED, the export entry point;
  *   gntdev-dmabuf-exp.c    buffer life cycle and the dma_buf_ops;
+ *   gntdev-dmabuf-imp.c    granting a local dma-buf to a peer (import);
  *   gntdev-dmabuf-pv.c     PV dom0: the vmap alias, mmap() of the fd;
  *   gntdev-dmabuf-pages.c  the backing pages and the cap on them.
  *
@@ -35,7 +36,8 @@
  *	comes first unlinks it.  A released record is never on a list.
  *
  * struct gntdev_dmabuf_ctx - per gntdev file, from open() to release();
- *	on release it unlinks its records, the buffers stay alive.
+ *	on release it unlinks its records (the buffers stay alive) and
+ *	releases its imports (gntdev-dmabuf-imp.c says how).
  *
  * Lock order: dma-buf core locks, then buf->lock, then gdmb_track_lock
  * (a spinlock, innermost, never held across anything that sleeps).  The
@@ -66,6 +68,8 @@
 
 struct gntdev_dmabuf_ctx {
 	struct list_head exports;	/* gdmb_rec.node, gdmb_track_lock */
+	struct mutex imp_lock;		/* @imports */
+	struct list_head imports;	/* gdmb_imp.node, newest first */
 };
 
 struct gdmb_rec {
@@ -142,6 +146,10 @@ void gdmb_rec_put(struct gdmb_rec *rec);
 /* gntdev-dmabuf-exp.c */
 struct dma_buf *gdmb_buf_export(u32 domid, u32 count, u32 data_ofs,
 				u32 *refs, struct gdmb_rec **rec);
+bool gntdev_dmabuf_is_ours(const struct dma_buf *dmabuf);
+
+/* gntdev-dmabuf-imp.c */
+void gntdev_dmabuf_imp_release_all(struct gntdev_dmabuf_ctx *ctx);
 
 /* gntdev-dmabuf-pv.c */
 int gdmb_pv_alias_map(struct gdmb_buf *buf);

@@ -61,13 +61,14 @@ void gdmb_pv_alias_unmap(struct gdmb_buf *buf)
 	for (i = 0, k = 0; i < buf->count && k < n; i++) {
 		if (buf->vmap_handles[i] == INVALID_GRANT_HANDLE)
 			continue;
-		if (gntdev_grant_unmap_result(&ops[k++], &buf->vmap_handles[i]))
+		if (gntdev_grant_unmap_result(&ops[k++], NULL,
+					      &buf->vmap_handles[i]))
 			gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, -1);
 		else
 			failed++;
 	}
 	if (failed) {
-		WARN_ONCE(1, "vmap alias unmap failed, area leaked\n");
+		WARN_ONCE(1, "xen-gntdev: vmap alias unmap failed, area leaked\n");
 	} else {
 		vunmap(buf->vaddr);
 		__free_page(buf->vmap_filler);
@@ -84,7 +85,7 @@ static int gdmb_pv_alias_grants(struct gdmb_buf *buf)
 	unsigned long va = (unsigned long)buf->vaddr;
 	struct gnttab_map_grant_ref *ops;
 	unsigned int i;
-	int ret, e;
+	int ret = 0, hret, e;
 
 	ops = kvcalloc(buf->count, sizeof(*ops), GFP_KERNEL);
 	if (!ops)
@@ -92,7 +93,7 @@ static int gdmb_pv_alias_grants(struct gdmb_buf *buf)
 	for (i = 0; i < buf->count; i++)
 		gntdev_grant_map_op(&ops[i], va + i * PAGE_SIZE,
 				    GNTMAP_host_map, buf->refs[i], buf->domid);
-	ret = gntdev_grant_map(ops, NULL, NULL, buf->count);
+	hret = gntdev_grant_map(ops, NULL, NULL, buf->count);
 	for (i = 0; i < buf->count; i++) {
 		e = gntdev_grant_map_result(&ops[i], &buf->vmap_handles[i]);
 		if (!e)
@@ -100,6 +101,8 @@ static int gdmb_pv_alias_grants(struct gdmb_buf *buf)
 		else if (!ret)
 			ret = e;
 	}
+	if (!ret)
+		ret = hret;
 	kvfree(ops);
 	return ret;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * gntdev-dmabuf.c - the dma-buf ioctls of /dev/xen/gntdev: export of
- * foreign grants (DMABUF_EXP_FROM_REFS, _V2) and EXP_WAIT_RELEASED; the
- * import ioctls answer ENOTTY in gntdev-main.c.
+ * gntdev-dmabuf.c - the export side of the dma-buf ioctls of
+ * /dev/xen/gntdev: export of foreign grants (DMABUF_EXP_FROM_REFS, _V2)
+ * and EXP_WAIT_RELEASED; the import ioctls are gntdev-dmabuf-imp.c's.
  *
  * Owns the per-file context (struct gntdev_dmabuf_ctx) and the export
  * records (struct gdmb_rec), whose lifetimes and lock order are in
@@ -195,6 +195,8 @@ struct gntdev_dmabuf_ctx *gntdev_dmabuf_open(void)
 	if (!ctx)
 		return NULL;
 	INIT_LIST_HEAD(&ctx->exports);
+	mutex_init(&ctx->imp_lock);
+	INIT_LIST_HEAD(&ctx->imports);
 	return ctx;
 }
 
@@ -214,5 +216,7 @@ void gntdev_dmabuf_release(struct gntdev_dmabuf_ctx *ctx)
 		list_del_init(&rec->node);
 		gdmb_rec_put(rec);
 	}
+	gntdev_dmabuf_imp_release_all(ctx);
+	mutex_destroy(&ctx->imp_lock);
 	kfree(ctx);
 }

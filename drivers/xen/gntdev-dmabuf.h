@@ -10,14 +10,17 @@
  * buffer with its fd number reserved but not installed: the caller
  * writes the number to userspace, then commits (installs the fd) or
  * aborts (the buffer goes away).  Buffers may outlive the gntdev file:
- * the context only tracks them for EXP_WAIT_RELEASED.
+ * the context only tracks them for EXP_WAIT_RELEASED.  An import works
+ * the same way round: the caller copies its refs out, or undoes it.
  */
 #ifndef _XEN_GNTDEV_DMABUF_H
 #define _XEN_GNTDEV_DMABUF_H
 
 #include <linux/types.h>
 
+struct device;
 struct dma_buf;
+struct gdmb_imp;
 struct gntdev_dmabuf_ctx;
 
 /* EXP_FROM_REFS and EXP_FROM_REFS_V2, without the refs. */
@@ -34,6 +37,14 @@ struct gntdev_dmabuf_new {
 	int fd;
 };
 
+/* IMP_TO_REFS and IMP_TO_REFS_V2, without the refs. */
+struct gntdev_dmabuf_imp_req {
+	u32 fd;
+	u32 count;
+	u32 domid;
+	bool v2;			/* the data may start inside page 0 */
+};
+
 struct gntdev_dmabuf_ctx *gntdev_dmabuf_open(void);
 void gntdev_dmabuf_release(struct gntdev_dmabuf_ctx *ctx);
 
@@ -45,5 +56,15 @@ void gntdev_dmabuf_exp_commit(struct gntdev_dmabuf_new *out);
 void gntdev_dmabuf_exp_abort(struct gntdev_dmabuf_new *out);
 long gntdev_dmabuf_wait_released(struct gntdev_dmabuf_ctx *ctx, u32 fd,
 				 u32 wait_to_ms);
+
+int gntdev_dmabuf_imp_init(struct device *dev);
+void gntdev_dmabuf_imp_exit(void);
+int gntdev_dmabuf_imp_check(const struct gntdev_dmabuf_imp_req *req);
+int gntdev_dmabuf_imp(struct gntdev_dmabuf_ctx *ctx,
+		      const struct gntdev_dmabuf_imp_req *req, u32 *refs,
+		      u32 *data_ofs, struct gdmb_imp **impp);
+void gntdev_dmabuf_imp_undo(struct gntdev_dmabuf_ctx *ctx,
+			    struct gdmb_imp *imp);
+long gntdev_dmabuf_imp_release(struct gntdev_dmabuf_ctx *ctx, u32 fd);
 
 #endif

@@ -15,7 +15,9 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <xen/grant_table.h>
+#include <xen/xen.h>
 #include <asm/xen/hypercall.h>
+#include <asm/xen/page.h>
 
 #include "gntdev-grant.h"
 
@@ -64,12 +66,24 @@ int gntdev_grant_map_result(const struct gnttab_map_grant_ref *op,
 	return 0;
 }
 
-/* True, and @handle forgotten, if @op unmapped its mapping. */
+/*
+ * True, and @handle forgotten, if @op unmapped its mapping.  With @page
+ * (an unmap through gntdev_grant_unmap() or _async() with pages), a PV
+ * page whose p2m entry still names the foreign frame also counts as
+ * refused: gnttab_unmap_refs() restores the p2m only after a hypercall
+ * that succeeded as a whole, and such a page must never be given back.
+ */
 bool gntdev_grant_unmap_result(const struct gnttab_unmap_grant_ref *op,
-			       grant_handle_t *handle)
+			       struct page *page, grant_handle_t *handle)
 {
 	if (op->status != GNTST_okay)
 		return false;
+	if (page && xen_pv_domain()) {
+		unsigned long mfn = __pfn_to_mfn(page_to_pfn(page));
+
+		if (mfn != INVALID_P2M_ENTRY && (mfn & FOREIGN_FRAME_BIT))
+			return false;
+	}
 	*handle = INVALID_GRANT_HANDLE;
 	return true;
 }
@@ -79,7 +93,8 @@ bool gntdev_grant_unmap_result(const struct gnttab_unmap_grant_ref *op,
  * Returns 0, or the error of the first hypercall that failed outright
  * (-ENOMEM if it could not be issued for lack of memory, else -EINVAL);
  * the batches after it are not issued and keep their preset failure.
- * Either way each operation's own result decides whether it mapped.
+ * Either way each operation's own result decides whether it mapped, and
+ * callers report the first failed operation's error before this one.
  */
 int gntdev_grant_map(struct gnttab_map_grant_ref *ops,
 		     struct gnttab_map_grant_ref *kops, struct page **pages,

@@ -15,7 +15,9 @@
  *  - afterwards each operation is judged on its own status only:
  *    gntdev_grant_map_result() records a handle only for GNTST_okay with
  *    a valid handle, gntdev_grant_unmap_result() forgets a handle only
- *    when its unmap succeeded.  A handle whose unmap failed stays valid,
+ *    when its unmap succeeded (and, for a backing page in PV, its p2m
+ *    entry was restored).  A map reports the first failed operation's
+ *    error before a failed hypercall's.  A handle whose unmap failed stays valid,
  *    and the page under it is never given back.
  *
  * The asynchronous unmap (struct gntdev_unmap_async) waits for no page
@@ -42,7 +44,7 @@ void gntdev_grant_unmap_op(struct gnttab_unmap_grant_ref *op, u64 addr,
 int gntdev_grant_map_result(const struct gnttab_map_grant_ref *op,
 			    grant_handle_t *handle);
 bool gntdev_grant_unmap_result(const struct gnttab_unmap_grant_ref *op,
-			       grant_handle_t *handle);
+			       struct page *page, grant_handle_t *handle);
 
 int gntdev_grant_map(struct gnttab_map_grant_ref *ops,
 		     struct gnttab_map_grant_ref *kops, struct page **pages,

@@ -280,6 +280,83 @@ static long gntdev_ioctl_dmabuf_wait(struct gntdev_file *gf,
 	return gntdev_dmabuf_wait_released(gf->dmabuf, op.fd, op.wait_to_ms);
 }
 
+/*
+ * IMP_TO_REFS and _V2: the refs (and V2's data offset) are written back
+ * once the grants exist; if that fails the import is undone, so nothing
+ * stays granted that userspace does not know of.
+ */
+static long gntdev_ioctl_dmabuf_imp(struct gntdev_file *gf,
+				    const struct gntdev_dmabuf_imp_req *req,
+				    u32 __user *urefs, u32 __user *udata_ofs)
+{
+	struct gdmb_imp *imp;
+	u32 *refs, data_ofs = 0;
+	int err;
+
+	err = gntdev_dmabuf_imp_check(req);
+	if (err)
+		return err;
+	refs = kvcalloc(req->count, sizeof(*refs), GFP_KERNEL);
+	if (!refs)
+		return -ENOMEM;
+	err = gntdev_dmabuf_imp(gf->dmabuf, req, refs, &data_ofs, &imp);
+	if (err)
+		goto out;
+	if ((udata_ofs && put_user(data_ofs, udata_ofs)) ||
+	    copy_to_user(urefs, refs, array_size(req->count, sizeof(*refs)))) {
+		gntdev_dmabuf_imp_undo(gf->dmabuf, imp);
+		err = -EFAULT;
+	}
+out:
+	kvfree(refs);
+	return err;
+}
+
+/*
+ * V1's reserved field is not checked: Debian's libxengnttab leaves it
+ * uninitialised (malloc()), and it must keep working.
+ */
+static long gntdev_ioctl_dmabuf_imp_v1(struct gntdev_file *gf,
+				       struct ioctl_gntdev_dmabuf_imp_to_refs __user *u)
+{
+	struct ioctl_gntdev_dmabuf_imp_to_refs op;
+	struct gntdev_dmabuf_imp_req req;
+
+	if (copy_from_user(&op, u, offsetof(typeof(op), refs)))
+		return -EFAULT;
+	req = (struct gntdev_dmabuf_imp_req) {
+		.fd = op.fd, .count = op.count, .domid = op.domid,
+	};
+	return gntdev_ioctl_dmabuf_imp(gf, &req, u->refs, NULL);
+}
+
+static long gntdev_ioctl_dmabuf_imp_v2(struct gntdev_file *gf,
+				       struct ioctl_gntdev_dmabuf_imp_to_refs_v2 __user *u)
+{
+	struct ioctl_gntdev_dmabuf_imp_to_refs_v2 op;
+	struct gntdev_dmabuf_imp_req req;
+
+	if (copy_from_user(&op, u, offsetof(typeof(op), data_ofs)))
+		return -EFAULT;
+	if (op.reserved)
+		return -EINVAL;
+	req = (struct gntdev_dmabuf_imp_req) {
+		.fd = op.fd, .count = op.count, .domid = op.domid, .v2 = true,
+	};
+	return gntdev_ioctl_dmabuf_imp(gf, &req, u->refs, &u->data_ofs);
+}
+
+/* As for V1, reserved is not checked (libxengnttab leaves it unset). */
+static long gntdev_ioctl_dmabuf_imp_release(struct gntdev_file *gf,
+					    struct ioctl_gntdev_dmabuf_imp_release __user *u)
+{
+	struct ioctl_gntdev_dmabuf_imp_release op;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	return gntdev_dmabuf_imp_release(gf->dmabuf, op.fd);
+}
+
 long gntdev_dispatch(struct file *filp, unsigned int cmd, void __user *argp)
 {
 	struct gntdev_file *gf = filp->private_data;
@@ -304,9 +381,11 @@ long gntdev_dispatch(struct file *filp, unsigned int cmd, void __user *argp)
 	case IOCTL_GNTDEV_DMABUF_EXP_WAIT_RELEASED:
 		return gntdev_ioctl_dmabuf_wait(gf, argp);
 	case IOCTL_GNTDEV_DMABUF_IMP_TO_REFS:
+		return gntdev_ioctl_dmabuf_imp_v1(gf, argp);
 	case IOCTL_GNTDEV_DMABUF_IMP_TO_REFS_V2:
+		return gntdev_ioctl_dmabuf_imp_v2(gf, argp);
 	case IOCTL_GNTDEV_DMABUF_IMP_RELEASE:
-		return -ENOTTY;		/* import: not implemented yet */
+		return gntdev_ioctl_dmabuf_imp_release(gf, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -344,10 +423,21 @@ static int __init gntdev_init(void)
 	err = misc_register(&gntdev_miscdev);
 	if (err) {
 		pr_err("cannot register misc device (%d)\n", err);
-		gntdev_stats_exit();
-		return err;
+		goto err_stats;
+	}
+	/* The device dma-buf imports attach with (gntdev-dmabuf-imp.c). */
+	err = gntdev_dmabuf_imp_init(gntdev_miscdev.this_device);
+	if (err) {
+		pr_err("cannot set up the import device (%d)\n", err);
+		goto err_misc;
 	}
 	return 0;
+
+err_misc:
+	misc_deregister(&gntdev_miscdev);
+err_stats:
+	gntdev_stats_exit();
+	return err;
 }
 
 /*
@@ -363,6 +453,7 @@ static int __init gntdev_init(void)
 static void __exit gntdev_exit(void)
 {
 	misc_deregister(&gntdev_miscdev);
+	gntdev_dmabuf_imp_exit();
 	gntdev_stats_exit();
 	synchronize_rcu_tasks();
 }

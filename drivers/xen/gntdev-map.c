@@ -298,7 +298,7 @@ int gntdev_range_map(struct gntdev_range *range)
 	unsigned int i, n = range->count;
 	u32 flags = GNTMAP_host_map;
 	long mapped = 0;
-	int err, e;
+	int err = 0, ret, e;
 
 	if (range->readonly)
 		flags |= GNTMAP_readonly;
@@ -309,7 +309,7 @@ int gntdev_range_map(struct gntdev_range *range)
 	for (i = 0; i < n; i++)
 		gntdev_range_map_op(range, i, flags);
 
-	err = gntdev_grant_map(range->map_ops, kops, range->pages, n);
+	ret = gntdev_grant_map(range->map_ops, kops, range->pages, n);
 	for (i = 0; i < n; i++) {
 		struct gntdev_slot *slot = &range->slots[i];
 
@@ -327,6 +327,8 @@ int gntdev_range_map(struct gntdev_range *range)
 			err = e;
 	}
 	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, mapped);
+	if (!err)
+		err = ret;
 	if (err)
 		pr_debug("map of %u grants failed: %d\n", n, err);
 	return err;
@@ -389,8 +391,10 @@ static void gntdev_range_unmap_judge(struct gntdev_range *range,
 
 		if (!h || *h == INVALID_GRANT_HANDLE)
 			continue;
-		if (gntdev_grant_unmap_result(&range->unmap_ops[k++], h))
+		if (gntdev_grant_unmap_result(&range->unmap_ops[k],
+					      range->unmap_pages[k], h))
 			unmapped++;
+		k++;
 	}
 	gntdev_stat_add(GNTDEV_STAT_MAPPED_GRANTS, -unmapped);
 	if (unmapped < n)
@@ -472,7 +476,7 @@ void gntdev_range_unmap_user(struct gntdev_range *range, unsigned int first,
 
 		if (slot->uhandle == INVALID_GRANT_HANDLE || slot->leaked)
 			continue;
-		if (gntdev_grant_unmap_result(&ops[k++], &slot->uhandle)) {
+		if (gntdev_grant_unmap_result(&ops[k++], NULL, &slot->uhandle)) {
 			slot->refill = !gone;
 			unmapped++;
 		} else {

@@ -28,6 +28,9 @@ static const char *const gntdev_stat_names[GNTDEV_STAT_NR] = {
 	[GNTDEV_STAT_DMABUF_ATTACHMENTS] = "dmabuf_attachments",
 	[GNTDEV_STAT_DMABUF_WAITERS] = "dmabuf_waiters",
 	[GNTDEV_STAT_DMABUF_PAGES] = "dmabuf_pages",
+	[GNTDEV_STAT_DMABUF_IMPORTS] = "dmabuf_imports",
+	[GNTDEV_STAT_DMABUF_IMPORTS_DEFERRED] = "dmabuf_imports_deferred",
+	[GNTDEV_STAT_DMABUF_IMP_GRANTS] = "dmabuf_imp_grants",
 };
 
 void gntdev_stat_add(enum gntdev_stat stat, long delta)

@@ -24,6 +24,9 @@ enum gntdev_stat {
 	GNTDEV_STAT_DMABUF_ATTACHMENTS,	/* live attachments to exported bufs */
 	GNTDEV_STAT_DMABUF_WAITERS,	/* tasks inside EXP_WAIT_RELEASED */
 	GNTDEV_STAT_DMABUF_PAGES,	/* pages held by exported bufs, parked too */
+	GNTDEV_STAT_DMABUF_IMPORTS,	/* imports of local dma-bufs, deferred too */
+	GNTDEV_STAT_DMABUF_IMPORTS_DEFERRED, /* released, still mapped by peer */
+	GNTDEV_STAT_DMABUF_IMP_GRANTS,	/* grant refs held by imports */
 	GNTDEV_STAT_NR
 };
 

@@ -165,7 +165,7 @@ if [ -n "${XT_EXTRA:-}" ]; then
 		[ -e "$f" ] && install -m 0755 "$f" "$droot/xt/domu/"
 	done
 fi
-stage_modules "$droot" "$droot/xt/modules.domu" xen-evtchn xen-gntalloc
+stage_modules "$droot" "$droot/xt/modules.domu" xen-evtchn xen-gntalloc xen-gntdev
 mkdir -p "$root/xt/domu"
 cpio_of "$droot" "$root/xt/domu/initrd.cpio"
 rm -rf "$droot"

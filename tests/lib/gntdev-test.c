@@ -139,6 +139,9 @@ static const char *const gt_names[GT_NCOUNTERS] = {
 	[GT_DMABUF_ATTACHMENTS] = "dmabuf_attachments",
 	[GT_DMABUF_WAITERS] = "dmabuf_waiters",
 	[GT_DMABUF_PAGES] = "dmabuf_pages",
+	[GT_DMABUF_IMPORTS] = "dmabuf_imports",
+	[GT_DMABUF_IMPORTS_DEFERRED] = "dmabuf_imports_deferred",
+	[GT_DMABUF_IMP_GRANTS] = "dmabuf_imp_grants",
 };
 
 const char *gt_counter_name(enum gt_counter c)

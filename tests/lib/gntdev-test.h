@@ -90,6 +90,9 @@ enum gt_counter {
 	GT_DMABUF_ATTACHMENTS,
 	GT_DMABUF_WAITERS,
 	GT_DMABUF_PAGES,
+	GT_DMABUF_IMPORTS,
+	GT_DMABUF_IMPORTS_DEFERRED,
+	GT_DMABUF_IMP_GRANTS,
 	GT_NCOUNTERS
 };
 
@@ -108,6 +111,10 @@ enum gt_counter {
 		       GT_BIT(GT_DMABUF_WAITERS) | GT_BIT(GT_PAGES))
 
 /* One reading of every counter (GT_MISSING where there is none). */
+#define GT_SET_IMPORT (GT_BIT(GT_DMABUF_IMPORTS) | \
+		       GT_BIT(GT_DMABUF_IMPORTS_DEFERRED) | \
+		       GT_BIT(GT_DMABUF_IMP_GRANTS))
+
 struct gt_stats {
 	long v[GT_NCOUNTERS];
 };
