@@ -5,7 +5,10 @@
  * dma-buf of the domU's pages, xengnttab_dmabuf_exp_wait_released()
  * times out while it is open and succeeds once it is closed (the library
  * turns the driver's ENOENT for an already released buffer into 0), and
- * bad arguments come back as -1 with the driver's errno.
+ * bad arguments come back as -1 with the driver's errno.  The import
+ * side too: xengnttab_dmabuf_imp_to_refs() grants a vgem buffer to the
+ * domU, which maps the refs and reads dom0's bytes, and
+ * xengnttab_dmabuf_imp_release() revokes them once the domU unmapped.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -25,6 +28,45 @@ static void *close_later(void *arg)
 	usleep(300 * 1000);
 	close(((struct closer *)arg)->fd);
 	return NULL;
+}
+
+/* The import ioctls through the library, on a 3-page vgem buffer. */
+static void import_side(xengnttab_handle *xgt, int domid)
+{
+	uint32_t refs[NPAGES], handle;
+	struct xt_peer mp;
+	struct gt_stats base;
+	int vfd = dmb_open_vgem(), fd;
+	uint8_t *mem;
+
+	if (vfd < 0) {
+		xt_skip("no vgem", "xengnttab_dmabuf_imp_to_refs");
+		return;
+	}
+	gt_stats_read(&base);
+	fd = dmb_vgem_dumb(vfd, NPAGES, &handle);
+	mem = fd < 0 ? MAP_FAILED :
+	      mmap(NULL, NPAGES * GT_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	if (mem == MAP_FAILED)
+		xt_fatal("vgem dumb buffer: %m");
+	gt_fill(mem, 0, NPAGES, 31);
+	xt_ok(xengnttab_dmabuf_imp_to_refs(xgt, domid, fd, NPAGES + 1, refs) &&
+	      errno == EINVAL, "imp_to_refs, wrong count: -1/EINVAL");
+	xt_ok(xengnttab_dmabuf_imp_release(xgt, fd) && errno == ENOENT,
+	      "imp_release of a buffer never imported: -1/ENOENT");
+	xt_ok(!xengnttab_dmabuf_imp_to_refs(xgt, domid, fd, NPAGES, refs),
+	      "xengnttab_dmabuf_imp_to_refs grants the vgem buffer");
+	xt_ok(dmb_peer_map(&mp, refs, NPAGES, false) &&
+	      gt_peer_ok(&mp, "check 31"), "the domU maps it and reads dom0's bytes");
+	xt_ok(gt_peer_ok(&mp, "unmap") && !xengnttab_dmabuf_imp_release(xgt, fd),
+	      "xengnttab_dmabuf_imp_release after the domU unmapped: 0");
+	xt_peer_finish(&mp);
+	munmap(mem, NPAGES * GT_PAGE);
+	close(fd);
+	dmb_gem_close(vfd, handle);
+	close(vfd);
+	gt_stats_check(&base, GT_SET_DMABUF | GT_SET_IMPORT, "after the import");
 }
 
 int main(void)
@@ -88,6 +130,7 @@ int main(void)
 	gt_stats_check(&base, GT_SET_DMABUF, "at the end");
 
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
+	import_side(xgt, peer.domid);
 	xengnttab_close(xgt);
 	return xt_exit();
 }

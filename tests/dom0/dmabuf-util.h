@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <drm.h>
+#include <drm_mode.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -222,6 +223,59 @@ static inline int dmb_gem_close(int vfd, uint32_t handle)
 	struct drm_gem_close gc = { .handle = handle };
 
 	return ioctl(vfd, DRM_IOCTL_GEM_CLOSE, &gc) ? errno : 0;
+}
+
+/*
+ * A vgem dumb buffer of @npages pages exported as a dma-buf (O_RDWR,
+ * O_CLOEXEC): the fd, or -1; *@handle gets its GEM handle.
+ */
+static inline int dmb_vgem_dumb(int vfd, unsigned int npages,
+				uint32_t *handle)
+{
+	struct drm_mode_create_dumb cd = {
+		.width = GT_PAGE / 4, .height = npages, .bpp = 32,
+	};
+	struct drm_prime_handle ph = { .flags = DRM_CLOEXEC | DRM_RDWR };
+
+	if (ioctl(vfd, DRM_IOCTL_MODE_CREATE_DUMB, &cd))
+		return -1;
+	*handle = cd.handle;
+	ph.handle = cd.handle;
+	if (cd.size != (uint64_t)npages * GT_PAGE ||
+	    ioctl(vfd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph)) {
+		dmb_gem_close(vfd, cd.handle);
+		return -1;
+	}
+	return ph.fd;
+}
+
+/*
+ * Start the domU peer "map-refs NPAGES [hold]" (tests/domu/map-refs.c)
+ * on dom0's @npages (at most 256) grant refs; true once it mapped them.
+ */
+static inline bool dmb_peer_map(struct xt_peer *p, const uint32_t *refs,
+				unsigned int npages, bool hold)
+{
+	char cmd[64], *list, *ready;
+	size_t off = 0;
+	bool ok;
+
+	snprintf(cmd, sizeof(cmd), "map-refs %u%s", npages, hold ? " hold" : "");
+	if (npages > XT_REFS_PER_KEY || xt_peer_start(p, cmd))
+		xt_fatal("cannot start '%s'", cmd);
+	list = calloc(npages, 12);
+	if (!list)
+		xt_fatal("out of memory");
+	for (unsigned int i = 0; i < npages; i++)
+		off += sprintf(list + off, "%s%u", i ? " " : "", refs[i]);
+	xt_peer_put(p, "refs/0", "%s", list);
+	free(list);
+	ready = xt_peer_get(p, "ready", 30000);
+	ok = ready && !strcmp(ready, "1");
+	if (!ok)
+		xt_diag("%s: ready '%s'", cmd, ready ? ready : "(none)");
+	free(ready);
+	return ok;
 }
 
 #endif
