@@ -23,11 +23,14 @@
  * physical address and never bounce: so the grantable frame of each
  * page is derived from the DMA address of the mapping (pfn, then gfn:
  * the machine frame in PV, the pfn itself in PVH), and it is always the
- * buffer's own page, never an xen-swiotlb slot.  Those operations refuse
- * (-EREMOTEIO) any page that is not dom0's own RAM: a frame of another
- * domain (a grant mapping, such as our own exports), MMIO, device memory.
- * A mapping that did not come from them (an exporter handing out DMA
- * addresses of its own) is refused as well.  Both give EXDEV.
+ * buffer's own page, never an xen-swiotlb slot.  The table the exporter
+ * returns is checked entry by entry: each DMA address must be the one
+ * those operations give for its page (an exporter handing out addresses
+ * of its own, a table cached at attach time by another path, is refused),
+ * and each page must be dom0's own RAM (not a frame of another domain as
+ * a PV grant mapping is, not MMIO, not device memory).  Either refusal
+ * is EXDEV.  Our own exports are refused up front: in PVH their pages
+ * are ordinary dom0 pages whose gfns hold another domain's frames.
  *
  * Identity: IMP_RELEASE names an import by fd.  If the fd is open and is
  * a dma-buf, it names the newest import of that very buffer from this
@@ -35,9 +38,12 @@
  * under that fd number.  A closed fd number reused for another buffer so
  * never releases an import of a different buffer.
  *
+ * An import is made unlisted, and put on ctx->imports only once its refs
+ * reached userspace (gntdev_dmabuf_imp_commit()); until then nobody else
+ * can find it, and a failed copy undoes it alone.
+ *
  * Lock order: ctx->imp_lock, then the dma-buf core's locks.
- * gdmb_zombie_lock (a mutex) nests inside nothing; gdmb_imp_probe_lock is
- * held across the attachment's mapping only.
+ * gdmb_zombie_lock (a mutex) nests inside nothing.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-map-ops.h>
@@ -91,16 +97,6 @@ static DECLARE_DELAYED_WORK(gdmb_zombie_work, gdmb_zombie_fn);
 
 /* ---- the importing device's DMA operations ---- */
 
-/*
- * Set by gdmb_imp_map() around its dma_buf_map_attachment(), under
- * gdmb_imp_probe_lock: the mapping our map_sg made, or its refusal.
- */
-static DEFINE_MUTEX(gdmb_imp_probe_lock);
-static struct {
-	struct scatterlist *sgl;
-	int err;
-} gdmb_imp_probe;
-
 /* Is @page dom0's own RAM, which dom0 may grant? */
 static bool gdmb_imp_page_ok(struct page *page)
 {
@@ -118,28 +114,22 @@ static bool gdmb_imp_page_ok(struct page *page)
 	return true;
 }
 
+/*
+ * Every entry at its pseudo-physical address; never fails, never
+ * bounces.  gdmb_imp_map() checks the result, pages included.
+ */
 static int gdmb_imp_map_sg(struct device *dev, struct scatterlist *sgl,
 			   int nents, enum dma_data_direction dir,
 			   unsigned long attrs)
 {
 	struct scatterlist *sg;
-	unsigned int i, p;
-	int err = 0;
+	int i;
 
 	for_each_sg(sgl, sg, nents, i) {
-		struct page *page = sg_page(sg);
-		unsigned int last = (sg->offset + sg->length - 1) >> PAGE_SHIFT;
-
-		for (p = sg->offset >> PAGE_SHIFT; sg->length && p <= last; p++)
-			if (!gdmb_imp_page_ok(nth_page(page, p)))
-				err = -EREMOTEIO;
-		sg->dma_address = page_to_phys(page) + sg->offset;
+		sg->dma_address = page_to_phys(sg_page(sg)) + sg->offset;
 		sg_dma_len(sg) = sg->length;
 	}
-	/* Only gdmb_imp_map() maps through us: it holds the probe lock. */
-	gdmb_imp_probe.sgl = sgl;
-	gdmb_imp_probe.err = err;
-	return err ? err : nents;
+	return nents;
 }
 
 static void gdmb_imp_unmap_sg(struct device *dev, struct scatterlist *sgl,
@@ -153,8 +143,6 @@ static dma_addr_t gdmb_imp_map_page(struct device *dev, struct page *page,
 				    enum dma_data_direction dir,
 				    unsigned long attrs)
 {
-	if (!gdmb_imp_page_ok(page))
-		return DMA_MAPPING_ERROR;
 	return page_to_phys(page) + offset;
 }
 
@@ -182,7 +170,8 @@ int gntdev_dmabuf_imp_init(struct device *dev)
 	if (err)
 		return err;
 	set_dma_ops(dev, &gdmb_imp_dma_ops);
-	gdmb_imp_dev = dev;
+	/* Pairs with the acquire in imports: they see the ops set. */
+	smp_store_release(&gdmb_imp_dev, dev);
 	return 0;
 }
 
@@ -303,9 +292,28 @@ static int gdmb_imp_release(struct gdmb_imp *imp)
 /* ---- import ---- */
 
 /*
- * Attach and map @imp's buffer through our DMA operations and derive
- * each page's frame from the mapping: @gfns gets imp->count frames, and
- * *@data_ofs the offset of the data in the first page.
+ * Is @sg what gdmb_imp_map_sg() made of it, over pages dom0 may grant?
+ * The page pointer is compared as a number before any page is looked at.
+ */
+static bool gdmb_imp_sg_ok(struct scatterlist *sg)
+{
+	struct page *page = sg_page(sg);
+	u64 p, last;
+
+	if (!sg->length || sg_dma_len(sg) != sg->length ||
+	    sg_dma_address(sg) != page_to_phys(page) + sg->offset)
+		return false;
+	last = ((u64)sg->offset + sg->length - 1) >> PAGE_SHIFT;
+	for (p = sg->offset >> PAGE_SHIFT; p <= last; p++)
+		if (!gdmb_imp_page_ok(nth_page(page, p)))
+			return false;
+	return true;
+}
+
+/*
+ * Attach and map @imp's buffer through our DMA operations, check the
+ * table and derive each page's frame from it: @gfns gets imp->count
+ * frames, and *@data_ofs the offset of the data in the first page.
  */
 static int gdmb_imp_map(struct gdmb_imp *imp, unsigned long *gfns,
 			u32 *data_ofs)
@@ -313,34 +321,29 @@ static int gdmb_imp_map(struct gdmb_imp *imp, unsigned long *gfns,
 	struct sg_table *sgt;
 	struct scatterlist *sg;
 	unsigned int i, n = 0;
-	int err = 0;
+	int err;
 
+	/* gntdev_dmabuf_imp() saw the device published (acquire). */
 	imp->attach = dma_buf_attach(imp->dmabuf, gdmb_imp_dev);
 	if (IS_ERR(imp->attach)) {
 		err = PTR_ERR(imp->attach);
 		imp->attach = NULL;
 		return err;
 	}
-	mutex_lock(&gdmb_imp_probe_lock);
-	gdmb_imp_probe.sgl = NULL;
-	gdmb_imp_probe.err = 0;
 	sgt = dma_buf_map_attachment_unlocked(imp->attach, DMA_BIDIRECTIONAL);
-	if (gdmb_imp_probe.err)
-		err = -EXDEV;
-	else if (!IS_ERR(sgt) && sgt->sgl != gdmb_imp_probe.sgl)
-		err = -EXDEV;		/* not mapped by us */
-	mutex_unlock(&gdmb_imp_probe_lock);
 	if (IS_ERR(sgt))
-		return err ? err : PTR_ERR(sgt);
+		return PTR_ERR(sgt);
 	imp->sgt = sgt;
-	if (err)
-		return err;
+	if (sgt->nents != sgt->orig_nents)
+		return -EXDEV;
 
 	*data_ofs = sg_dma_address(sgt->sgl) & ~PAGE_MASK;
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		dma_addr_t a = sg_dma_address(sg);
 		dma_addr_t end = a + sg_dma_len(sg);
 
+		if (!gdmb_imp_sg_ok(sg))
+			return -EXDEV;
 		/* Only the buffer's start may lie inside a page. */
 		if ((i && (a & ~PAGE_MASK)) ||
 		    ((end & ~PAGE_MASK) && i + 1 < sgt->nents))
@@ -359,6 +362,15 @@ static bool gdmb_imp_size_ok(const struct dma_buf *dmabuf, u32 count,
 			     u32 data_ofs)
 {
 	return DIV_ROUND_UP((u64)data_ofs + dmabuf->size, PAGE_SIZE) == count;
+}
+
+/* Before attaching: could @dmabuf be @req's count pages at all? */
+static bool gdmb_imp_size_plausible(const struct gntdev_dmabuf_imp_req *req,
+				    const struct dma_buf *dmabuf)
+{
+	u64 pages = DIV_ROUND_UP((u64)dmabuf->size, PAGE_SIZE);
+
+	return pages == req->count || (req->v2 && pages + 1 == req->count);
 }
 
 int gntdev_dmabuf_imp_check(const struct gntdev_dmabuf_imp_req *req)
@@ -439,13 +451,13 @@ err_put:
 }
 
 /*
- * DMABUF_IMP_TO_REFS and _V2 for a checked request: the import, listed
- * in @ctx, with its refs in @refs (req->count of them) and its data
- * offset in *@data_ofs.  The caller copies them out and, if that fails,
- * undoes the import with gntdev_dmabuf_imp_undo().
+ * DMABUF_IMP_TO_REFS and _V2 for a checked request: the import, not yet
+ * listed, with its refs in @refs (req->count of them) and its data
+ * offset in *@data_ofs.  The caller copies them out, then lists the
+ * import with gntdev_dmabuf_imp_commit() or, if the copy failed, undoes
+ * it with gntdev_dmabuf_imp_undo().
  */
-int gntdev_dmabuf_imp(struct gntdev_dmabuf_ctx *ctx,
-		      const struct gntdev_dmabuf_imp_req *req, u32 *refs,
+int gntdev_dmabuf_imp(const struct gntdev_dmabuf_imp_req *req, u32 *refs,
 		      u32 *data_ofs, struct gdmb_imp **impp)
 {
 	struct dma_buf *dmabuf;
@@ -453,35 +465,41 @@ int gntdev_dmabuf_imp(struct gntdev_dmabuf_ctx *ctx,
 	unsigned int i;
 	int err;
 
-	if (!gdmb_imp_dev)
-		return -ENODEV;		/* module init not finished */
+	/* Acquire, as in gdmb_imp_map(): module init may still run. */
+	if (!smp_load_acquire(&gdmb_imp_dev))
+		return -ENODEV;
 	dmabuf = dma_buf_get(req->fd);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
+	err = gdmb_imp_size_plausible(req, dmabuf) ? 0 : -EINVAL;
 	/* Our own exports map another domain's frames: never regranted. */
-	if (gntdev_dmabuf_is_ours(dmabuf)) {
+	if (!err && gntdev_dmabuf_is_ours(dmabuf))
+		err = -EXDEV;
+	if (err) {
 		dma_buf_put(dmabuf);
-		return -EXDEV;
+		return err;
 	}
 	imp = gdmb_imp_create(req, dmabuf, data_ofs, &err);
 	if (!imp)
 		return err;
 	for (i = 0; i < imp->count; i++)
 		refs[i] = imp->refs[i];
-	mutex_lock(&ctx->imp_lock);
-	list_add(&imp->node, &ctx->imports);
-	mutex_unlock(&ctx->imp_lock);
 	*impp = imp;
 	return 0;
 }
 
-/* The refs never reached userspace: take the import back. */
-void gntdev_dmabuf_imp_undo(struct gntdev_dmabuf_ctx *ctx,
-			    struct gdmb_imp *imp)
+/* The refs reached userspace: the import becomes the file's. */
+void gntdev_dmabuf_imp_commit(struct gntdev_dmabuf_ctx *ctx,
+			      struct gdmb_imp *imp)
 {
 	mutex_lock(&ctx->imp_lock);
-	list_del_init(&imp->node);
+	list_add(&imp->node, &ctx->imports);
 	mutex_unlock(&ctx->imp_lock);
+}
+
+/* The refs never reached userspace: take the unlisted import back. */
+void gntdev_dmabuf_imp_undo(struct gdmb_imp *imp)
+{
 	gdmb_imp_release(imp);
 }
 

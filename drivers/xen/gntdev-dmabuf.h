@@ -60,11 +60,11 @@ long gntdev_dmabuf_wait_released(struct gntdev_dmabuf_ctx *ctx, u32 fd,
 int gntdev_dmabuf_imp_init(struct device *dev);
 void gntdev_dmabuf_imp_exit(void);
 int gntdev_dmabuf_imp_check(const struct gntdev_dmabuf_imp_req *req);
-int gntdev_dmabuf_imp(struct gntdev_dmabuf_ctx *ctx,
-		      const struct gntdev_dmabuf_imp_req *req, u32 *refs,
+int gntdev_dmabuf_imp(const struct gntdev_dmabuf_imp_req *req, u32 *refs,
 		      u32 *data_ofs, struct gdmb_imp **impp);
-void gntdev_dmabuf_imp_undo(struct gntdev_dmabuf_ctx *ctx,
-			    struct gdmb_imp *imp);
+void gntdev_dmabuf_imp_commit(struct gntdev_dmabuf_ctx *ctx,
+			      struct gdmb_imp *imp);
+void gntdev_dmabuf_imp_undo(struct gdmb_imp *imp);
 long gntdev_dmabuf_imp_release(struct gntdev_dmabuf_ctx *ctx, u32 fd);
 
 #endif

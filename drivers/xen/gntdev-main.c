@@ -282,8 +282,9 @@ static long gntdev_ioctl_dmabuf_wait(struct gntdev_file *gf,
 
 /*
  * IMP_TO_REFS and _V2: the refs (and V2's data offset) are written back
- * once the grants exist; if that fails the import is undone, so nothing
- * stays granted that userspace does not know of.
+ * once the grants exist, and only then is the import the file's (an
+ * IMP_RELEASE can find it); if the copy fails the import is undone, so
+ * nothing stays granted that userspace does not know of.
  */
 static long gntdev_ioctl_dmabuf_imp(struct gntdev_file *gf,
 				    const struct gntdev_dmabuf_imp_req *req,
@@ -299,13 +300,15 @@ static long gntdev_ioctl_dmabuf_imp(struct gntdev_file *gf,
 	refs = kvcalloc(req->count, sizeof(*refs), GFP_KERNEL);
 	if (!refs)
 		return -ENOMEM;
-	err = gntdev_dmabuf_imp(gf->dmabuf, req, refs, &data_ofs, &imp);
+	err = gntdev_dmabuf_imp(req, refs, &data_ofs, &imp);
 	if (err)
 		goto out;
 	if ((udata_ofs && put_user(data_ofs, udata_ofs)) ||
 	    copy_to_user(urefs, refs, array_size(req->count, sizeof(*refs)))) {
-		gntdev_dmabuf_imp_undo(gf->dmabuf, imp);
+		gntdev_dmabuf_imp_undo(imp);
 		err = -EFAULT;
+	} else {
+		gntdev_dmabuf_imp_commit(gf->dmabuf, imp);
 	}
 out:
 	kvfree(refs);

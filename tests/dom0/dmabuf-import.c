@@ -4,14 +4,16 @@
  * local dma-buf (a vgem dumb buffer; a udmabuf where /dev/udmabuf
  * exists) is granted to the domU, which maps the refs with its own,
  * stock gntdev (peer map-refs): bytes cross both ways, checked in both
- * domains.  A release while the domU still maps the pages is deferred
- * (EBUSY): the buffer stays allocated (dma_buf bufinfo, our counters)
- * and shared, dom0's writes still reach the domU, and it is freed once
- * the domU unmaps.  Bad arguments each get their documented errno with
- * nothing left granted; a closed and reused fd number never releases a
- * different buffer; closing the gntdev file releases every import the
- * same safe way.  Last, it leaves one import released while a "hold"
- * peer still maps it, for tests/post/dmabuf-import-after-destroy.
+ * domains; so is a buffer whose data starts inside its first page
+ * (tests/modules/xt-exporter) through IMP_TO_REFS_V2.  A release while
+ * the domU still maps the pages is deferred (EBUSY): the buffer stays
+ * allocated (dma_buf bufinfo, our counters) and shared, dom0's writes
+ * still reach the domU, and it is freed once the domU unmaps.  Bad
+ * arguments each get their documented errno with nothing left granted;
+ * a closed and reused fd number never releases a different buffer;
+ * closing the gntdev file releases every import the same safe way.
+ * Last, it leaves one import released while a "hold" peer still maps
+ * it, for tests/post/dmabuf-import-after-destroy.
  */
 #define _GNU_SOURCE
 #include <linux/udmabuf.h>
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "dmabuf-util.h"
+#include "../modules/xt-exporter/xt-exporter.h"
 
 #define NPAGES 4
 #define HELD "/run/xt-dmabuf-import.held"
@@ -343,6 +346,44 @@ static void share(struct buf *b, const char *what, bool v2)
 	xt_peer_finish(&p);
 }
 
+/* V2: a buffer whose data starts 256 bytes into its first page. */
+static void data_offset(void)
+{
+	struct xt_exp_create c = { .npages = NPAGES, .data_ofs = 256 };
+	uint32_t refs[NPAGES], ofs = 0;
+	int dev = open("/dev/xt-exporter", O_RDWR | O_CLOEXEC);
+	struct xt_peer p;
+	struct buf b = { .vgem = -1 };
+
+	if (dev < 0 || ioctl(dev, XT_EXP_CREATE, &c)) {
+		xt_skip("no /dev/xt-exporter (tests/modules/xt-exporter)",
+			"V2 with a data offset");
+		if (dev >= 0)
+			close(dev);
+		return;
+	}
+	b.fd = c.fd;
+	/* The misc fd maps all the pages (the dma-buf fd would cut one). */
+	b.mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ | PROT_WRITE,
+		     MAP_SHARED, dev, 0);
+	close(dev);
+	if (b.mem == MAP_FAILED)
+		xt_fatal("mmap of /dev/xt-exporter: %m");
+	gt_fill(b.mem, 0, NPAGES, 41);
+	xt_ok(imp(gfd, b.fd, NPAGES, domid, false, 0, refs, NULL) == EINVAL,
+	      "V1 of a buffer starting inside its first page: EINVAL");
+	xt_ok(!imp(gfd, b.fd, NPAGES, domid, true, 0, refs, &ofs) && ofs == 256,
+	      "V2 grants it and reports data offset 256 (%u)", ofs);
+	xt_ok(peer_map(&p, refs, false) && gt_peer_ok(&p, "check 41"),
+	      "offset: the domU maps the pages and reads dom0's bytes");
+	xt_ok(gt_peer_ok(&p, "fill 42") && all_mismatch_free(b.mem, 42),
+	      "offset: dom0 reads the domU's bytes");
+	xt_ok(gt_peer_ok(&p, "unmap") && imp_release(gfd, b.fd) == 0,
+	      "offset: released at once after the domU unmapped");
+	xt_peer_finish(&p);
+	buf_drop(&b);
+}
+
 /* A release with nothing mapped is immediate. */
 static void release_now(int vfd)
 {
@@ -472,6 +513,7 @@ int main(void)
 		share(&b, "udmabuf", false);
 	else
 		xt_skip("no /dev/udmabuf (6.1 has none)", "udmabuf: shared");
+	data_offset();
 	release_now(vfd);
 	identity(vfd);
 	close_outstanding(vfd);
