@@ -354,6 +354,7 @@ static void data_offset(void)
 	int dev = open("/dev/xt-exporter", O_RDWR | O_CLOEXEC);
 	struct xt_peer p;
 	struct buf b = { .vgem = -1 };
+	int ret;
 
 	if (dev < 0 || ioctl(dev, XT_EXP_CREATE, &c)) {
 		xt_skip("no /dev/xt-exporter (tests/modules/xt-exporter)",
@@ -372,8 +373,10 @@ static void data_offset(void)
 	gt_fill(b.mem, 0, NPAGES, 41);
 	xt_ok(imp(gfd, b.fd, NPAGES, domid, false, 0, refs, NULL) == EINVAL,
 	      "V1 of a buffer starting inside its first page: EINVAL");
-	xt_ok(!imp(gfd, b.fd, NPAGES, domid, true, 0, refs, &ofs) && ofs == 256,
-	      "V2 grants it and reports data offset 256 (%u)", ofs);
+	ret = imp(gfd, b.fd, NPAGES, domid, true, 0, refs, &ofs);
+	xt_ok(!ret && ofs == 256,
+	      "V2 grants it and reports data offset 256 (%d, offset %u)", ret,
+	      ofs);
 	xt_ok(peer_map(&p, refs, false) && gt_peer_ok(&p, "check 41"),
 	      "offset: the domU maps the pages and reads dom0's bytes");
 	xt_ok(gt_peer_ok(&p, "fill 42") && all_mismatch_free(b.mem, 42),
