@@ -36,10 +36,13 @@
 /* ---- grant mappings of the pages ---- */
 
 /*
- * Map all grants of @buf at its pages.  Every slot that mapped keeps its
- * handle, even when another failed; returns 0 or the first error.
+ * Map every grant of @buf writable, recording each handle in @handles:
+ * at its page's kernel address (@va 0; the pages' p2m follows), or at
+ * @va + i * PAGE_SIZE (the PV vmap alias).  Every slot that mapped keeps
+ * its handle, even when another failed; returns 0 or the first error.
  */
-static int gdmb_map_grants(struct gdmb_buf *buf)
+int gdmb_map_grants(struct gdmb_buf *buf, unsigned long va,
+		    grant_handle_t *handles)
 {
 	struct gnttab_map_grant_ref *ops;
 	unsigned int i;
@@ -49,11 +52,12 @@ static int gdmb_map_grants(struct gdmb_buf *buf)
 	if (!ops)
 		return -ENOMEM;
 	for (i = 0; i < buf->count; i++)
-		gntdev_grant_map_op(&ops[i], gntdev_page_kaddr(buf->pages[i]),
+		gntdev_grant_map_op(&ops[i], va ? va + i * PAGE_SIZE :
+				    gntdev_page_kaddr(buf->pages[i]),
 				    GNTMAP_host_map, buf->refs[i], buf->domid);
-	hret = gntdev_grant_map(ops, NULL, buf->pages, buf->count);
+	hret = gntdev_grant_map(ops, NULL, va ? NULL : buf->pages, buf->count);
 	for (i = 0; i < buf->count; i++) {
-		e = gntdev_grant_map_result(&ops[i], &buf->handles[i]);
+		e = gntdev_grant_map_result(&ops[i], &handles[i]);
 		if (!e)
 			gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
 		else if (!ret)
@@ -234,7 +238,7 @@ static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
 	}
 	gdmb_reserved_held(count);
 
-	ret = gdmb_map_grants(buf);
+	ret = gdmb_map_grants(buf, 0, buf->handles);
 	if (ret)
 		goto err_unmap;
 	if (xen_pv_domain()) {

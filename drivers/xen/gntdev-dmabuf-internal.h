@@ -147,6 +147,8 @@ void gdmb_rec_put(struct gdmb_rec *rec);
 struct dma_buf *gdmb_buf_export(u32 domid, u32 count, u32 data_ofs,
 				u32 *refs, struct gdmb_rec **rec);
 bool gntdev_dmabuf_is_ours(const struct dma_buf *dmabuf);
+int gdmb_map_grants(struct gdmb_buf *buf, unsigned long va,
+		    grant_handle_t *handles);
 
 /* gntdev-dmabuf-imp.c */
 void gntdev_dmabuf_imp_release_all(struct gntdev_dmabuf_ctx *ctx);

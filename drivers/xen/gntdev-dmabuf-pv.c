@@ -79,34 +79,6 @@ void gdmb_pv_alias_unmap(struct gdmb_buf *buf)
 	buf->vmap_handles = NULL;
 }
 
-/* Map every grant over the placeholder area; records each that mapped. */
-static int gdmb_pv_alias_grants(struct gdmb_buf *buf)
-{
-	unsigned long va = (unsigned long)buf->vaddr;
-	struct gnttab_map_grant_ref *ops;
-	unsigned int i;
-	int ret = 0, hret, e;
-
-	ops = kvcalloc(buf->count, sizeof(*ops), GFP_KERNEL);
-	if (!ops)
-		return -ENOMEM;
-	for (i = 0; i < buf->count; i++)
-		gntdev_grant_map_op(&ops[i], va + i * PAGE_SIZE,
-				    GNTMAP_host_map, buf->refs[i], buf->domid);
-	hret = gntdev_grant_map(ops, NULL, NULL, buf->count);
-	for (i = 0; i < buf->count; i++) {
-		e = gntdev_grant_map_result(&ops[i], &buf->vmap_handles[i]);
-		if (!e)
-			gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
-		else if (!ret)
-			ret = e;
-	}
-	if (!ret)
-		ret = hret;
-	kvfree(ops);
-	return ret;
-}
-
 /* Make the alias: 0, or -errno with nothing of it left. */
 int gdmb_pv_alias_map(struct gdmb_buf *buf)
 {
@@ -133,7 +105,8 @@ int gdmb_pv_alias_map(struct gdmb_buf *buf)
 	if (!buf->vaddr)
 		goto err_filler;
 
-	ret = gdmb_pv_alias_grants(buf);
+	ret = gdmb_map_grants(buf, (unsigned long)buf->vaddr,
+			      buf->vmap_handles);
 	if (ret) {
 		pr_debug("vmap alias of %u grants failed: %d\n", buf->count,
 			 ret);

@@ -387,6 +387,42 @@ static void data_offset(void)
 	buf_drop(&b);
 }
 
+/*
+ * An exporter that maps for a device of its own, not the importer's: in
+ * a PV dom0 its DMA addresses are xen-swiotlb's (machine frames, bounce
+ * slots), which must never be granted (EXDEV); in PVH they are the
+ * pages' guest-physical addresses, the very frames, and are granted.
+ */
+static void own_dma(void)
+{
+	struct xt_exp_create c = { .npages = NPAGES, .flags = XT_EXP_OWN_DMA };
+	int dev = open("/dev/xt-exporter", O_RDWR | O_CLOEXEC);
+	uint32_t refs[NPAGES];
+	int ret;
+
+	if (dev < 0 || ioctl(dev, XT_EXP_CREATE, &c)) {
+		xt_skip("no /dev/xt-exporter (tests/modules/xt-exporter)",
+			"an exporter's own DMA addresses");
+		if (dev >= 0)
+			close(dev);
+		return;
+	}
+	close(dev);
+	ret = imp(gfd, c.fd, NPAGES, domid, false, 0, refs, NULL);
+	if (gt_dom0_is_pv())
+		xt_ok(ret == EXDEV,
+		      "PV: a table of xen-swiotlb addresses is refused: EXDEV (%d)",
+		      ret);
+	else
+		xt_ok(!ret && imp_release(gfd, c.fd) == 0,
+		      "PVH: the exporter's own (guest-physical) addresses are the frames: granted (%d)",
+		      ret);
+	xt_ok(gt_stat(GT_DMABUF_IMPORTS) == 0 &&
+	      gt_stat(GT_DMABUF_IMP_GRANTS) == 0,
+	      "own DMA addresses: nothing stays imported or granted");
+	close(c.fd);
+}
+
 /* A release with nothing mapped is immediate. */
 static void release_now(int vfd)
 {
@@ -517,6 +553,7 @@ int main(void)
 	else
 		xt_skip("no /dev/udmabuf (6.1 has none)", "udmabuf: shared");
 	data_offset();
+	own_dma();
 	release_now(vfd);
 	identity(vfd);
 	close_outstanding(vfd);

@@ -88,7 +88,7 @@ static char *do_wait_event(int ms, unsigned int p, unsigned int o)
 	return rep;
 }
 
-static char *serve(char *req)
+static char *serve(const char *req)
 {
 	unsigned int a, b, c;
 	int ms;
@@ -127,10 +127,9 @@ static char *serve(char *req)
 int main(int argc, char **argv)
 {
 	struct ioctl_gntalloc_alloc_gref *alloc;
-	unsigned int last = 0, n;
 	char key[32];
 	bool ro = false, want_evtchn = false;
-	char *refs, *req, *rep;
+	char *refs;
 	int fd;
 
 	if (argc >= 2)
@@ -186,21 +185,7 @@ int main(int argc, char **argv)
 	}
 	xt_self_put("ready", "1");
 
-	for (;;) {
-		req = xt_self_next_req(last, &n, 600000);
-		if (!req)
-			xt_fatal("no request from dom0 for 10 minutes");
-		last = n;
-		if (!strcmp(req, "exit")) {
-			xt_self_reply(n, "ok");
-			free(req);
-			break;
-		}
-		rep = serve(req);
-		xt_self_reply(n, "%s", rep ? rep : "error");
-		free(rep);
-		free(req);
-	}
+	xt_self_serve(serve, false);
 	munmap(mem, (size_t)npages * PAGE);
 	close(fd);
 	free(alloc);

@@ -149,8 +149,6 @@ static char *serve(const char *req)
 int main(int argc, char **argv)
 {
 	bool hold = argc > 2 && !strcmp(argv[2], "hold");
-	unsigned int last = 0, n;
-	char *req, *rep;
 	int err;
 
 	npages = argc < 2 ? 0 : atoi(argv[1]);
@@ -162,24 +160,7 @@ int main(int argc, char **argv)
 	else
 		xt_self_put("ready", "1");
 
-	for (;;) {
-		req = xt_self_next_req(last, &n, 600000);
-		if (!req) {
-			if (hold)
-				continue;
-			xt_fatal("no request from dom0 for 10 minutes");
-		}
-		last = n;
-		if (!strcmp(req, "exit")) {
-			xt_self_reply(n, "ok");
-			free(req);
-			break;
-		}
-		rep = serve(req);
-		xt_self_reply(n, "%s", rep ? rep : "error");
-		free(rep);
-		free(req);
-	}
+	xt_self_serve(serve, hold);
 	do_unmap();
 	close(gfd);
 	return 0;

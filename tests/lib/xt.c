@@ -457,3 +457,28 @@ int xt_self_reply(unsigned int n, const char *fmt, ...)
 	va_end(ap);
 	return ret;
 }
+
+void xt_self_serve(char *(*serve)(const char *req), bool forever)
+{
+	unsigned int last = 0, n;
+	char *req, *rep;
+
+	for (;;) {
+		req = xt_self_next_req(last, &n, 600000);
+		if (!req) {
+			if (forever)
+				continue;
+			xt_fatal("no request from dom0 for 10 minutes");
+		}
+		last = n;
+		if (!strcmp(req, "exit")) {
+			xt_self_reply(n, "ok");
+			free(req);
+			return;
+		}
+		rep = serve(req);
+		xt_self_reply(n, "%s", rep ? rep : "error");
+		free(rep);
+		free(req);
+	}
+}

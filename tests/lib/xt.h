@@ -127,6 +127,13 @@ char *xt_self_get(const char *key, int timeout_ms);
 char *xt_self_next_req(unsigned int last, unsigned int *n, int timeout_ms);
 int xt_self_reply(unsigned int n, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * A peer's request loop: answers each request with @serve's malloc()ed
+ * reply ("error" for NULL) until "exit" (answered "ok"); returns then.
+ * Without a request for 10 minutes it gives up (xt_fatal), unless
+ * @forever.
+ */
+void xt_self_serve(char *(*serve)(const char *req), bool forever);
 
 /*
  * The byte pattern both domains write and check: byte @off of page @page

@@ -32,8 +32,19 @@ XT_EXP_IMPORT_NS_DMA_BUF();
 struct xt_exp {
 	unsigned int npages;
 	unsigned int data_ofs;
+	struct device *dev;		/* XT_EXP_OWN_DMA: ours, else NULL */
 	struct page *pages[];
 };
+
+static struct miscdevice xt_exp_misc;
+
+/* The device the tables are mapped for (see XT_EXP_OWN_DMA). */
+static struct device *xt_exp_dev(struct dma_buf_attachment *attach)
+{
+	struct xt_exp *e = attach->dmabuf->priv;
+
+	return e->dev ? e->dev : attach->dev;
+}
 
 static struct sg_table *xt_exp_map(struct dma_buf_attachment *attach,
 				   enum dma_data_direction dir)
@@ -48,7 +59,7 @@ static struct sg_table *xt_exp_map(struct dma_buf_attachment *attach,
 	ret = sg_alloc_table_from_pages(sgt, e->pages, e->npages, e->data_ofs,
 					attach->dmabuf->size, GFP_KERNEL);
 	if (!ret)
-		ret = dma_map_sgtable(attach->dev, sgt, dir, 0);
+		ret = dma_map_sgtable(xt_exp_dev(attach), sgt, dir, 0);
 	if (ret) {
 		sg_free_table(sgt);
 		kfree(sgt);
@@ -60,7 +71,7 @@ static struct sg_table *xt_exp_map(struct dma_buf_attachment *attach,
 static void xt_exp_unmap(struct dma_buf_attachment *attach,
 			 struct sg_table *sgt, enum dma_data_direction dir)
 {
-	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+	dma_unmap_sgtable(xt_exp_dev(attach), sgt, dir, 0);
 	sg_free_table(sgt);
 	kfree(sgt);
 }
@@ -97,13 +108,16 @@ static int xt_exp_create(struct file *filp, struct xt_exp_create *c)
 	unsigned int i;
 	int fd, err = -ENOMEM;
 
-	if (!c->npages || c->npages > 1024 || c->data_ofs >= PAGE_SIZE)
+	if (!c->npages || c->npages > 1024 || c->data_ofs >= PAGE_SIZE ||
+	    (c->flags & ~XT_EXP_OWN_DMA))
 		return -EINVAL;
 	e = kzalloc(struct_size(e, pages, c->npages), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
 	e->npages = c->npages;
 	e->data_ofs = c->data_ofs;
+	if (c->flags & XT_EXP_OWN_DMA)
+		e->dev = xt_exp_misc.this_device;
 	for (i = 0; i < e->npages; i++) {
 		e->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!e->pages[i])
@@ -190,6 +204,25 @@ static struct miscdevice xt_exp_misc = {
 	.fops = &xt_exp_fops,
 };
 
-module_misc_device(xt_exp_misc);
+static int __init xt_exp_init(void)
+{
+	int ret = misc_register(&xt_exp_misc);
+
+	if (ret)
+		return ret;
+	ret = dma_coerce_mask_and_coherent(xt_exp_misc.this_device,
+					   DMA_BIT_MASK(64));
+	if (ret)
+		misc_deregister(&xt_exp_misc);
+	return ret;
+}
+
+static void __exit xt_exp_exit(void)
+{
+	misc_deregister(&xt_exp_misc);
+}
+
+module_init(xt_exp_init);
+module_exit(xt_exp_exit);
 MODULE_DESCRIPTION("Test-only dma-buf exporter for the xen-gntdev tests");
 MODULE_LICENSE("GPL");

@@ -11,7 +11,13 @@
  * size rounded down) maps the whole pages of the last buffer created,
  * offset 0 = the first page's start.  The buffer lives until its last
  * reference (fd, mmap, importer, the misc file) goes.
+ *
+ * With XT_EXP_OWN_DMA in @flags the buffer maps its sg tables for the
+ * exporter's own misc device (64-bit mask, the platform's DMA path:
+ * xen-swiotlb in a PV dom0) instead of the importer's, as an exporter
+ * that hands out DMA addresses of its own would.
  */
+#define XT_EXP_OWN_DMA	1u
 #ifndef XT_EXPORTER_H
 #define XT_EXPORTER_H
 
@@ -22,7 +28,7 @@ struct xt_exp_create {
 	__u32 npages;		/* IN: 1 .. 1024 */
 	__u32 data_ofs;		/* IN: < 4096 */
 	__s32 fd;		/* OUT */
-	__u32 pad;
+	__u32 flags;		/* IN: XT_EXP_* */
 };
 
 #define XT_EXP_CREATE	_IOWR('X', 0x40, struct xt_exp_create)
