@@ -346,23 +346,34 @@ static void share(struct buf *b, const char *what, bool v2)
 	xt_peer_finish(&p);
 }
 
+/*
+ * A tests/modules/xt-exporter buffer made by CREATE @c: the misc fd (it
+ * maps all the buffer's pages), or -1 after a skip of @what.
+ */
+static int xt_exporter(struct xt_exp_create *c, const char *what)
+{
+	int dev = open("/dev/xt-exporter", O_RDWR | O_CLOEXEC);
+
+	if (dev >= 0 && !ioctl(dev, XT_EXP_CREATE, c))
+		return dev;
+	xt_skip("no /dev/xt-exporter (tests/modules/xt-exporter)", "%s", what);
+	if (dev >= 0)
+		close(dev);
+	return -1;
+}
+
 /* V2: a buffer whose data starts 256 bytes into its first page. */
 static void data_offset(void)
 {
 	struct xt_exp_create c = { .npages = NPAGES, .data_ofs = 256 };
 	uint32_t refs[NPAGES], ofs = 0;
-	int dev = open("/dev/xt-exporter", O_RDWR | O_CLOEXEC);
+	int dev = xt_exporter(&c, "V2 with a data offset");
 	struct xt_peer p;
 	struct buf b = { .vgem = -1 };
 	int ret;
 
-	if (dev < 0 || ioctl(dev, XT_EXP_CREATE, &c)) {
-		xt_skip("no /dev/xt-exporter (tests/modules/xt-exporter)",
-			"V2 with a data offset");
-		if (dev >= 0)
-			close(dev);
+	if (dev < 0)
 		return;
-	}
 	b.fd = c.fd;
 	/* The misc fd maps all the pages (the dma-buf fd would cut one). */
 	b.mem = mmap(NULL, NPAGES * GT_PAGE, PROT_READ | PROT_WRITE,
@@ -396,17 +407,12 @@ static void data_offset(void)
 static void own_dma(void)
 {
 	struct xt_exp_create c = { .npages = NPAGES, .flags = XT_EXP_OWN_DMA };
-	int dev = open("/dev/xt-exporter", O_RDWR | O_CLOEXEC);
+	int dev = xt_exporter(&c, "an exporter's own DMA addresses");
 	uint32_t refs[NPAGES];
 	int ret;
 
-	if (dev < 0 || ioctl(dev, XT_EXP_CREATE, &c)) {
-		xt_skip("no /dev/xt-exporter (tests/modules/xt-exporter)",
-			"an exporter's own DMA addresses");
-		if (dev >= 0)
-			close(dev);
+	if (dev < 0)
 		return;
-	}
 	close(dev);
 	ret = imp(gfd, c.fd, NPAGES, domid, false, 0, refs, NULL);
 	if (gt_dom0_is_pv())
