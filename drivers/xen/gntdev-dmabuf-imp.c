@@ -179,11 +179,8 @@ int gntdev_dmabuf_imp_init(struct device *dev)
 
 static bool gdmb_imp_reserve(unsigned int nr)
 {
-	if (atomic_long_add_return(nr, &gdmb_imp_grants) <=
-	    (long)READ_ONCE(gdmb_imp_max_grants))
-		return true;
-	atomic_long_sub(nr, &gdmb_imp_grants);
-	return false;
+	return gntdev_cap_take(&gdmb_imp_grants, nr,
+			       READ_ONCE(gdmb_imp_max_grants));
 }
 
 static void gdmb_imp_unreserve(unsigned int nr)

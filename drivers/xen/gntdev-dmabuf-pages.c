@@ -46,6 +46,7 @@
 #include <xen/xen.h>
 
 #include "gntdev-dmabuf-internal.h"
+#include "gntdev-internal.h"
 #include "gntdev-stats.h"
 
 /* Pages one reservation hypercall carries (frames live on the stack). */
@@ -77,13 +78,10 @@ void gdmb_pages_add(long n)
  */
 bool gdmb_reserve(unsigned int nr)
 {
-	if (atomic_long_add_return(nr, &gdmb_held) <=
-	    (long)READ_ONCE(gdmb_max_pages)) {
-		gntdev_stat_add(GNTDEV_STAT_DMABUF_PAGES, nr);
-		return true;
-	}
-	atomic_long_sub(nr, &gdmb_held);
-	return false;
+	if (!gntdev_cap_take(&gdmb_held, nr, READ_ONCE(gdmb_max_pages)))
+		return false;
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_PAGES, nr);
+	return true;
 }
 
 void gdmb_unreserve(unsigned int nr)

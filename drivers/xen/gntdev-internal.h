@@ -47,6 +47,7 @@
 #ifndef _XEN_GNTDEV_INTERNAL_H
 #define _XEN_GNTDEV_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
@@ -77,6 +78,20 @@ extern unsigned int gntdev_limit;
 	 sizeof(struct gnttab_map_grant_ref) : \
 	 sizeof(struct gnttab_unmap_grant_ref))
 #define GNTDEV_LIMIT_MAX	((unsigned int)(INT_MAX / GNTDEV_OP_SIZE_MAX))
+
+/*
+ * Take @nr more units of a global cap: *@held counts what is taken, @max
+ * (read once) bounds it.  False, and nothing taken, if it would exceed
+ * @max; the caller gives back with atomic_long_sub().
+ */
+static inline bool gntdev_cap_take(atomic_long_t *held, unsigned int nr,
+				   unsigned int max)
+{
+	if (atomic_long_add_return(nr, held) <= (long)max)
+		return true;
+	atomic_long_sub(nr, held);
+	return false;
+}
 
 struct gntdev_file {
 	struct mutex lock;		/* the fields below */
