@@ -13,6 +13,7 @@
 #   make check          host unit tests, then the Xen machine (see below)
 #   make check-harness  proves the harness reports failing/hanging tests
 #   make run            boots the Xen machine and shows the cross-domain path
+#   make bench          benchmarks (tests/bench) on PV and PVH, both kernels
 #   make clean
 #
 # Variables:
@@ -42,11 +43,13 @@ DOMU_SRCS := $(wildcard tests/domu/*.c)
 BIN32_SRCS := $(wildcard tests/dom0-32/*.c)
 POST_SRCS := $(wildcard tests/post/*)
 HOST_SRCS := $(wildcard tests/host/*.c)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 DOM0_BINS := $(DOM0_SRCS:tests/dom0/%.c=$(B)/xt/dom0/%)
 DOMU_BINS := $(DOMU_SRCS:tests/domu/%.c=$(B)/xt/domu/%)
 BIN32_BINS := $(BIN32_SRCS:tests/dom0-32/%.c=$(B)/xt/bin32/%)
 POST_BINS := $(POST_SRCS:tests/post/%=$(B)/xt/post/%)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/xt/bench/bench-%)
 HOST_BINS := $(HOST_SRCS:tests/host/%.c=$(B)/host/test-%) \
 	     $(HOST_SRCS:tests/host/%.c=$(B)/host/test32-%)
 HARNESS_BINS := $(B)/xt/harness/xt-run $(B)/xt/harness/xt-agent \
@@ -56,7 +59,7 @@ XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 # The dom0 gntdev test library and the headers of its areas.
 GT_HDRS := tests/lib/gntdev-test.h $(wildcard tests/dom0/*.h)
 
-.PHONY: all module testmods install lint lib tests deps check check-harness run clean
+.PHONY: bench all module testmods install lint lib tests deps check check-harness run clean
 all: module lib tests
 
 module:
@@ -84,7 +87,7 @@ lib:
 	 else echo "lib: libgnttab-ext is not written yet"; fi
 
 tests: $(HARNESS_BINS) $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS) \
-       $(HOST_BINS)
+       $(HOST_BINS) $(BENCH_BINS)
 	@# Programs whose source is gone must not keep running in the machine.
 	@for f in $(filter-out $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS), \
 		$(wildcard $(B)/xt/dom0/* $(B)/xt/domu/* $(B)/xt/bin32/* $(B)/xt/post/*)); do \
@@ -102,6 +105,11 @@ $(B)/xt/dom0/%: tests/dom0/%.c $(B)/xt/gntdev-test.o $(B)/xt/xt.o $(XT_HDRS) $(G
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/gntdev-test.o $(B)/xt/xt.o \
 		$(LIBS_XT)
+
+$(B)/xt/bench/bench-%: tests/bench/%.c $(B)/xt/gntdev-test.o $(B)/xt/xt.o $(XT_HDRS) $(GT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -Itests/dom0 -static -o $@ $< $(B)/xt/gntdev-test.o \
+		$(B)/xt/xt.o $(LIBS_XT)
 
 $(B)/xt/domu/%: tests/domu/%.c $(B)/xt/xt.o $(XT_HDRS)
 	@mkdir -p $(@D)
@@ -150,6 +158,15 @@ check: deps
 check-harness: deps
 	@$(MAKE) --no-print-directory tests
 	@GNTDEV='$(GNTDEV)' XT_BUILD=$(B) tests/harness/check-harness.sh
+
+# Benchmarks (tests/bench/*.c): one boot per point, running only them;
+# each figure is the description of a result line.
+BENCH_MATRIX ?= 6.1-pv,6.12-pv,6.1-pvh,6.12-pvh
+bench: deps
+	@$(MAKE) --no-print-directory tests
+	@MATRIX='$(BENCH_MATRIX)' TESTS='bench-*' EXTRA_TESTS=$(B)/xt/bench \
+	 GNTDEV='$(GNTDEV)' XT_BUILD=$(B) XT_HOST_TESTS=0 XT_BOOT_TIMEOUT=900 \
+	 tests/harness/check.sh
 
 run: deps
 	@$(MAKE) --no-print-directory tests

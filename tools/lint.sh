@@ -4,8 +4,8 @@
 # lint.sh - 'make lint': the module and the test modules through sparse
 # (C=2) and W=1 on every installed 6.1/6.12 kernel, then checkpatch.pl
 # --strict over drivers/xen and tests/modules, checkpatch.pl --strict over
-# the userspace C tests (tests/dom0, dom0-32, domu, host, lib), and every
-# shell script git tracks (found by its #! line) through shellcheck.
+# the userspace C tests (tests/dom0, dom0-32, domu, host, lib, bench),
+# and every shell script git tracks (found by its #! line) through shellcheck.
 # checkpatch comes from Debian's linux-source-6.1 (scripts/ only is
 # unpacked into build/).  Prints every finding; exits 1 if there is any.
 set -uo pipefail
@@ -61,7 +61,7 @@ if [ -x "$cp" ]; then
 	      --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
 	      --ignore PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE \
 	      -f tests/dom0/*.[ch] tests/dom0-32/*.c tests/domu/*.c \
-	      tests/host/*.c tests/lib/*.[ch] 2>&1 |
+	      tests/host/*.c tests/lib/*.[ch] tests/bench/*.c 2>&1 |
 	      grep -E 'ERROR|WARNING|CHECK')
 	if [ -n "$out" ]; then echo "$out"; bad=1; fi
 	echo "lint: checkpatch --strict (C tests): $([ -z "$out" ] && echo clean || echo findings)"

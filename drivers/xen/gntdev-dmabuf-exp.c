@@ -109,7 +109,7 @@ static unsigned int gdmb_unmap_judge(struct gdmb_buf *buf, unsigned int n)
 /* No grant is mapped any more: give the pages back. */
 static void gdmb_pages_put(struct gdmb_buf *buf)
 {
-	unsigned int parked = buf->backing->free(buf->count, buf->pages);
+	unsigned int parked = buf->backing->free(buf);
 
 	gdmb_pages_add(-(long)(buf->count - parked));
 }
@@ -145,7 +145,6 @@ static void gdmb_buf_destroy(struct gdmb_buf *buf)
  */
 static void gdmb_buf_finish(struct gdmb_buf *buf, bool leak)
 {
-	const struct gdmb_pages_ops *backing = buf->backing;
 	struct gdmb_rec *rec = buf->rec;
 
 	if (leak)
@@ -155,8 +154,7 @@ static void gdmb_buf_finish(struct gdmb_buf *buf, bool leak)
 	gdmb_buf_destroy(buf);
 	gdmb_rec_release(rec);
 	gdmb_rec_put(rec);
-	if (backing->tidy)
-		backing->tidy();
+	gdmb_pages_tidy();
 }
 
 /* Completion of the release's unmap. */
@@ -205,7 +203,7 @@ static int gdmb_buf_alloc_arrays(struct gdmb_buf *buf)
  * everything undone.  Takes ownership of @refs (kvmalloc()ed).
  */
 static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
-					u32 *refs)
+					u32 flags, u32 *refs)
 {
 	struct gdmb_buf *buf;
 	unsigned int n;
@@ -216,7 +214,7 @@ static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
 		kvfree(refs);
 		return ERR_PTR(-ENOMEM);
 	}
-	buf->backing = gdmb_pages_ops();
+	buf->backing = gdmb_pages_ops(flags);
 	buf->refs = refs;
 	buf->count = count;
 	buf->data_ofs = data_ofs;
@@ -232,10 +230,9 @@ static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
 		ret = -EDQUOT;
 		goto err_rec;
 	}
-	if (buf->backing->alloc(count, buf->pages)) {
-		ret = -ENOMEM;
+	ret = buf->backing->alloc(buf);
+	if (ret)
 		goto err_unreserve;
-	}
 	gdmb_reserved_held(count);
 
 	ret = gdmb_map_grants(buf, 0, buf->handles);
@@ -272,6 +269,7 @@ static int gdmb_attach(struct dma_buf *dmabuf,
 		       struct dma_buf_attachment *attach)
 {
 	struct gdmb_buf *buf = dmabuf->priv;
+	bool contig = buf->backing->contiguous;
 	struct gdmb_attach *ga;
 	struct scatterlist *sg;
 	unsigned int i;
@@ -284,16 +282,18 @@ static int gdmb_attach(struct dma_buf *dmabuf,
 	 * One entry per page, never merged: in PV dom0 neighbouring pfns
 	 * are not neighbouring machine frames, and a merged entry would
 	 * make xen-swiotlb bounce the whole range instead of mapping it.
+	 * A contiguous buffer is one entry, which is the point of it.
 	 */
-	ret = sg_alloc_table(&ga->sgt, buf->count, GFP_KERNEL);
+	ret = sg_alloc_table(&ga->sgt, contig ? 1 : buf->count, GFP_KERNEL);
 	if (ret) {
 		kfree(ga);
 		return ret;
 	}
 	for_each_sgtable_sg(&ga->sgt, sg, i) {
 		unsigned int ofs = i ? 0 : buf->data_ofs;
+		size_t len = contig ? (size_t)buf->count * PAGE_SIZE : PAGE_SIZE;
 
-		sg_set_page(sg, buf->pages[i], PAGE_SIZE - ofs, ofs);
+		sg_set_page(sg, buf->pages[i], len - ofs, ofs);
 	}
 	ga->dev = attach->dev;
 	ga->dir = DMA_NONE;
@@ -568,21 +568,20 @@ bool gntdev_dmabuf_is_ours(const struct dma_buf *dmabuf)
 }
 
 /*
- * Export @count grants of @domid (with V2's @data_ofs) as a new dma-buf;
+ * Export @count grants of @domid (with V2's @data_ofs, and backed as
+ * GNTDEV_DMA_FLAG_* @flags ask) as a new dma-buf;
  * @refs is taken over.  *@rec gets the buffer's release record.  The
  * request was checked by gntdev_dmabuf_exp_check().
  */
 struct dma_buf *gdmb_buf_export(u32 domid, u32 count, u32 data_ofs,
-				u32 *refs, struct gdmb_rec **rec)
+				u32 flags, u32 *refs, struct gdmb_rec **rec)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
-	const struct gdmb_pages_ops *backing = gdmb_pages_ops();
 	struct dma_buf *dmabuf;
 	struct gdmb_buf *buf;
 
-	if (backing->tidy)
-		backing->tidy();
-	buf = gdmb_buf_create(domid, count, data_ofs, refs);
+	gdmb_pages_tidy();
+	buf = gdmb_buf_create(domid, count, data_ofs, flags, refs);
 	if (IS_ERR(buf))
 		return ERR_CAST(buf);
 

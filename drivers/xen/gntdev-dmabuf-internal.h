@@ -8,7 +8,8 @@
  *   gntdev-dmabuf-exp.c    buffer life cycle and the dma_buf_ops;
  *   gntdev-dmabuf-imp.c    granting a local dma-buf to a peer (import);
  *   gntdev-dmabuf-pv.c     PV dom0: the vmap alias, mmap() of the fd;
- *   gntdev-dmabuf-pages.c  the backing pages and the cap on them.
+ *   gntdev-dmabuf-pages.c  the backing stores, the PVH pool, the cap;
+ *   gntdev-dmabuf-contig.c the contiguous store (WC/COHERENT, PVH).
  *
  * struct gdmb_buf - one exported buffer: the backing pages, the grant
  *	handles of their mappings, the optional kernel mapping and the
@@ -23,7 +24,8 @@
  *	reference for each buffer, and a pending unmap holds one of its own.
  *
  * struct gdmb_attach - per attachment (dma_buf_attachment.priv): an sg
- *	table with one entry per page, DMA-mapped for the importer's device
+ *	table with one entry per page (one entry in all for a contiguous
+ *	buffer), DMA-mapped for the importer's device
  *	on first use and cached until detach.  Created by ->attach, freed
  *	by ->detach, linked on buf->attachments under buf->lock.
  *
@@ -72,6 +74,9 @@ struct gntdev_dmabuf_ctx {
 	struct list_head imports;	/* gdmb_imp.node, newest first */
 };
 
+struct gdmb_buf;
+struct gdmb_range;
+
 struct gdmb_rec {
 	struct kref ref;
 	struct list_head node;		/* on ctx->exports, or empty */
@@ -82,15 +87,17 @@ struct gdmb_rec {
 };
 
 /*
- * A backing store.  ->alloc gets @nr pages or none (it may park pages
- * it could not give back, counting them itself); ->free gives @nr pages
- * back and returns how many it had to park instead; ->tidy, if any,
- * retries the parked ones.
+ * A backing store: where a buffer's grants land.  ->alloc fills
+ * buf->pages with buf->count pages or returns an errno with none held
+ * (it may park pages it could not give back, counting them itself);
+ * ->free gives them back once no grant is mapped and returns how many
+ * it had to park instead.  A ->contiguous store's pages are consecutive
+ * guest-physical frames, one DMA segment.
  */
 struct gdmb_pages_ops {
-	int (*alloc)(unsigned int nr, struct page **pages);
-	unsigned int (*free)(unsigned int nr, struct page **pages);
-	void (*tidy)(void);
+	int (*alloc)(struct gdmb_buf *buf);
+	unsigned int (*free)(struct gdmb_buf *buf);
+	bool contiguous;
 };
 
 struct gdmb_buf {
@@ -101,6 +108,7 @@ struct gdmb_buf {
 	domid_t domid;
 	u32 *refs;			/* the grant references */
 	struct page **pages;
+	struct gdmb_range *range;	/* contiguous hole, if any */
 	grant_handle_t *handles;	/* INVALID_GRANT_HANDLE if unmapped */
 	/* Unmapping: the alias (PV), then the pages (see gdmb_buf_free()). */
 	struct gnttab_unmap_grant_ref *unmap_ops;
@@ -145,12 +153,14 @@ void gdmb_rec_put(struct gdmb_rec *rec);
 
 /* gntdev-dmabuf-exp.c */
 struct dma_buf *gdmb_buf_export(u32 domid, u32 count, u32 data_ofs,
-				u32 *refs, struct gdmb_rec **rec);
+				u32 flags, u32 *refs, struct gdmb_rec **rec);
 bool gntdev_dmabuf_is_ours(const struct dma_buf *dmabuf);
 int gdmb_map_grants(struct gdmb_buf *buf, unsigned long va,
 		    grant_handle_t *handles);
 
 /* gntdev-dmabuf-imp.c */
+int gntdev_dmabuf_imp_init(struct device *dev);
+void gntdev_dmabuf_imp_exit(void);
 void gntdev_dmabuf_imp_release_all(struct gntdev_dmabuf_ctx *ctx);
 
 /* gntdev-dmabuf-pv.c */
@@ -159,10 +169,18 @@ void gdmb_pv_alias_unmap(struct gdmb_buf *buf);
 int gdmb_pv_mmap(struct gdmb_buf *buf, struct vm_area_struct *vma);
 
 /* gntdev-dmabuf-pages.c */
-const struct gdmb_pages_ops *gdmb_pages_ops(void);
+int gdmb_pages_init(void);
+void gdmb_pages_exit(void);
+const struct gdmb_pages_ops *gdmb_pages_ops(u32 flags);
+void gdmb_pages_tidy(void);
+int gdmb_hand_over(unsigned int nr, struct page **pages);
+unsigned int gdmb_give_back(unsigned int nr, struct page **pages);
 bool gdmb_reserve(unsigned int nr);
 void gdmb_unreserve(unsigned int nr);
 void gdmb_reserved_held(unsigned int nr);
 void gdmb_pages_add(long n);
+
+/* gntdev-dmabuf-contig.c */
+extern const struct gdmb_pages_ops gdmb_contig_pages;
 
 #endif

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * gntdev-dmabuf-pages.c - the pages behind exported dma-bufs, and the
- * cap on how many all buffers together may hold.
+ * gntdev-dmabuf-pages.c - where the grants of exported dma-bufs land:
+ * the page backing stores, the PVH pool of frames already handed back
+ * to Xen, and the cap on how many pages all buffers together may hold.
+ * The contiguous store (WC/COHERENT) is in gntdev-dmabuf-contig.c and
+ * uses the hand-over primitives below.
  *
  * A buffer gets one page per grant, from the backing store chosen for
- * it (struct gdmb_pages_ops):
+ * it by gdmb_pages_ops():
  *
  *  PV dom0 (gdmb_pv_pages): gnttab_alloc_pages(); their pfns never
  *	matter, CPU and DMA go through the machine frames the grant maps.
@@ -14,23 +17,37 @@
  *	follow dom0's p2m).  The unpopulated pages gnttab_alloc_pages()
  *	hands out lie above all RAM, and the balloon's may too, out of reach
  *	of 32-bit DMA masks (cirrus, for one).  So each slot gets an
- *	ordinary page below 4 GiB, scrubbed and handed back to Xen
- *	(XENMEM_decrease_reservation) so that its gfn is a hole the grant
- *	can be mapped into; on free the gfn is populated again and the page
- *	returned to the allocator.  The pages are charged to the exporter's
- *	memory cgroup (__GFP_ACCOUNT) while held.
+ *	ordinary page below 4 GiB whose frame was scrubbed and handed over
+ *	to Xen (XENMEM_decrease_reservation): its gfn is a hole the grant is
+ *	mapped into.  The pages are charged to the exporter's memory cgroup
+ *	(__GFP_ACCOUNT) while held.
  *
- *	A page whose gfn Xen cannot populate again (out of memory in Xen)
- *	must not go back to the allocator: it is parked on gdmb_stray
- *	(linked by page->lru, under gdmb_stray_lock, which nests inside
- *	nothing) and stays counted.  ->tidy, called by every export and
- *	every buffer release, retries the parked pages and frees those Xen
- *	populates.  Pages still parked at module unload are leaked for good.
+ * The pool (PVH): handing a frame over and taking it back costs more
+ * than the grant map itself, so a released buffer's pages, holes again
+ * once their grants are unmapped, go to gdmb_pool (linked by page->lru,
+ * under gdmb_pool_lock) and the next export takes them from there.  A
+ * pooled page holds no data of anybody's and no mapping: it is a hole.
+ * At most "dmabuf_pool_pages" (module parameter) stay pooled; lowering
+ * the parameter, memory pressure (a shrinker) and module unload give
+ * the excess back (XENMEM_populate_physmap, then the page allocator).
+ *
+ * A page whose gfn Xen cannot populate again (out of memory in Xen)
+ * must not go back to the allocator: it is parked on gdmb_stray (linked
+ * by page->lru, under gdmb_stray_lock) and stays counted.
+ * gdmb_pages_tidy(), called by every export and every buffer release,
+ * retries the parked pages.  Pages still parked at module unload are leaked for good.
+ * Both locks are innermost and only guard list moves.
  *
  * The cap, module parameter "dmabuf_max_pages": buffers outlive their
  * files, so only a global bound limits them.  gdmb_held counts the pages
- * held, parked or reserved by an export in progress; an export that
- * would exceed the cap fails with EDQUOT.
+ * held, parked or reserved by an export in progress (pooled pages are
+ * bounded by their own parameter); an export that would exceed the cap
+ * fails with EDQUOT.
+ *
+ * Accounting (gntdev-stats.h): dmabuf_pages counts the pages buffers
+ * hold and the parked ones, dmabuf_pool the pooled ones, and
+ * dmabuf_frames_out every frame dom0 handed over to Xen and has not got
+ * back: held, pooled and parked.
  */
 #include <linux/atomic.h>
 #include <linux/gfp.h>
@@ -39,6 +56,7 @@
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <xen/grant_table.h>
 #include <xen/mem-reservation.h>
@@ -47,6 +65,7 @@
 
 #include "gntdev-dmabuf-internal.h"
 #include "gntdev-internal.h"
+#include "gntdev-kver.h"
 #include "gntdev-stats.h"
 
 /* Pages one reservation hypercall carries (frames live on the stack). */
@@ -60,6 +79,12 @@ static atomic_long_t gdmb_held = ATOMIC_LONG_INIT(0);
 
 static LIST_HEAD(gdmb_stray);
 static DEFINE_SPINLOCK(gdmb_stray_lock);
+
+static LIST_HEAD(gdmb_pool);
+static unsigned int gdmb_pool_len;	/* gdmb_pool_lock */
+static DEFINE_SPINLOCK(gdmb_pool_lock);
+static unsigned int gdmb_pool_max = 8192;
+static struct shrinker *gdmb_pool_shrinker;
 
 /* ---- the cap and the counters ---- */
 
@@ -98,18 +123,18 @@ void gdmb_reserved_held(unsigned int nr)
 
 /* ---- PV: ballooned or unpopulated pages ---- */
 
-static int gdmb_pv_alloc(unsigned int nr, struct page **pages)
+static int gdmb_pv_alloc(struct gdmb_buf *buf)
 {
-	return gnttab_alloc_pages(nr, pages);
+	return gnttab_alloc_pages(buf->count, buf->pages);
 }
 
-static unsigned int gdmb_pv_free(unsigned int nr, struct page **pages)
+static unsigned int gdmb_pv_free(struct gdmb_buf *buf)
 {
-	gnttab_free_pages(nr, pages);
+	gnttab_free_pages(buf->count, buf->pages);
 	return 0;
 }
 
-/* ---- PVH: pages below 4 GiB handed back to Xen ---- */
+/* ---- handing frames over to Xen and taking them back (PVH) ---- */
 
 static void gdmb_stray_add(struct page *page)
 {
@@ -119,10 +144,11 @@ static void gdmb_stray_add(struct page *page)
 }
 
 /*
- * Populate the gfns of @nr pages handed back to Xen and free the pages.
- * Those Xen cannot populate are parked; returns how many were parked.
+ * Populate the gfns of @nr pages handed over to Xen and free the pages.
+ * Those Xen cannot populate are parked; returns how many were parked
+ * (the caller counts them as held, see gdmb_pages_add()).
  */
-static unsigned int gdmb_pvh_give_back(unsigned int nr, struct page **pages)
+unsigned int gdmb_give_back(unsigned int nr, struct page **pages)
 {
 	xen_pfn_t frames[GDMB_PAGES_BATCH];
 	unsigned int i, n, j, parked = 0;
@@ -133,6 +159,7 @@ static unsigned int gdmb_pvh_give_back(unsigned int nr, struct page **pages)
 		for (j = 0; j < n; j++)
 			frames[j] = page_to_xen_pfn(pages[i + j]);
 		got = max(xenmem_reservation_increase(n, frames), 0);
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_FRAMES_OUT, -got);
 		for (j = 0; j < n; j++) {
 			if (j < got) {
 				__free_page(pages[i + j]);
@@ -144,6 +171,37 @@ static unsigned int gdmb_pvh_give_back(unsigned int nr, struct page **pages)
 		cond_resched();
 	}
 	return parked;
+}
+
+/*
+ * Scrub @nr allocated pages and hand their frames over to Xen.  On
+ * failure none of them is held any more: those Xen took are given back
+ * (or parked, and counted as held), the others are freed.
+ */
+int gdmb_hand_over(unsigned int nr, struct page **pages)
+{
+	xen_pfn_t frames[GDMB_PAGES_BATCH];
+	unsigned int i, n, j;
+	int got;
+
+	for (i = 0; i < nr; i += n) {
+		n = min(nr - i, GDMB_PAGES_BATCH);
+		for (j = 0; j < n; j++) {
+			clear_highpage(pages[i + j]);
+			frames[j] = page_to_xen_pfn(pages[i + j]);
+		}
+		got = max(xenmem_reservation_decrease(n, frames), 0);
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_FRAMES_OUT, got);
+		if (got < n) {
+			/* Xen has pages[0 .. i + got): take them back. */
+			gdmb_pages_add(gdmb_give_back(i + got, pages));
+			for (j = i + got; j < nr; j++)
+				__free_page(pages[j]);
+			return -ENOMEM;
+		}
+		cond_resched();
+	}
+	return 0;
 }
 
 /* Retry the parked pages, a batch at a time, until Xen runs short. */
@@ -162,78 +220,151 @@ static void gdmb_pvh_tidy(void)
 		}
 		spin_unlock(&gdmb_stray_lock);
 		/* Those parked again are still counted. */
-		parked = gdmb_pvh_give_back(n, batch);
+		parked = gdmb_give_back(n, batch);
 		gdmb_pages_add(-(long)(n - parked));
 		if (parked)
 			return;
 	}
 }
 
-/*
- * Take @n (at most GDMB_PAGES_BATCH) scrubbed pages below 4 GiB and hand
- * their gfns to Xen.  On failure nothing of the batch is held; pages Xen
- * took but could not give back are parked, and *@parked counts them.
- */
-static int gdmb_pvh_take(unsigned int n, struct page **pages,
-			 unsigned int *parked)
-{
-	xen_pfn_t frames[GDMB_PAGES_BATCH];
-	unsigned int j;
-	int got;
+/* ---- the PVH pool of holes ---- */
 
-	for (j = 0; j < n; j++) {
-		pages[j] = alloc_page(GFP_KERNEL | __GFP_DMA32 |
-				      __GFP_ACCOUNT | __GFP_NOWARN);
-		if (!pages[j])
-			goto err_free;
-		clear_highpage(pages[j]);
-		frames[j] = page_to_xen_pfn(pages[j]);
+/* Take up to @nr pooled pages into @pages; returns how many. */
+static unsigned int gdmb_pool_take(unsigned int nr, struct page **pages)
+{
+	unsigned int n;
+
+	spin_lock(&gdmb_pool_lock);
+	for (n = 0; n < nr && gdmb_pool_len; n++, gdmb_pool_len--) {
+		pages[n] = list_first_entry(&gdmb_pool, struct page, lru);
+		list_del(&pages[n]->lru);
 	}
-	got = xenmem_reservation_decrease(n, frames);
-	if (got == n)
-		return 0;
-	/* Xen took the first @got: take them back, free the others. */
-	got = max(got, 0);
-	*parked += gdmb_pvh_give_back(got, pages);
-	pages += got;
-	j = n - got;
-err_free:
-	while (j--)
-		__free_page(pages[j]);
-	return -ENOMEM;
+	spin_unlock(&gdmb_pool_lock);
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, -(long)n);
+	return n;
 }
 
-static int gdmb_pvh_alloc(unsigned int nr, struct page **pages)
+/* Pool as many of @pages as there is room for; returns how many. */
+static unsigned int gdmb_pool_put(unsigned int nr, struct page **pages)
 {
-	unsigned int i, n, parked = 0;
-	int ret;
+	unsigned int n, max = READ_ONCE(gdmb_pool_max);
 
-	for (i = 0; i < nr; i += n) {
-		n = min(nr - i, GDMB_PAGES_BATCH);
-		ret = gdmb_pvh_take(n, pages + i, &parked);
-		if (ret)
-			goto err_give_back;
-		cond_resched();
+	spin_lock(&gdmb_pool_lock);
+	for (n = 0; n < nr && gdmb_pool_len < max; n++, gdmb_pool_len++)
+		list_add(&pages[n]->lru, &gdmb_pool);
+	spin_unlock(&gdmb_pool_lock);
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, n);
+	return n;
+}
+
+/*
+ * Give pooled pages back to Xen and the allocator until at most @keep
+ * remain or @budget are gone; returns how many went.  Parked ones count
+ * as held.
+ */
+static unsigned long gdmb_pool_trim(unsigned int keep, unsigned long budget)
+{
+	struct page *batch[GDMB_PAGES_BATCH];
+	unsigned long done = 0;
+	unsigned int n, parked;
+
+	while (done < budget) {
+		spin_lock(&gdmb_pool_lock);
+		n = 0;
+		while (n < GDMB_PAGES_BATCH && done + n < budget &&
+		       gdmb_pool_len > keep) {
+			batch[n] = list_first_entry(&gdmb_pool, struct page,
+						    lru);
+			list_del(&batch[n]->lru);
+			gdmb_pool_len--;
+			n++;
+		}
+		spin_unlock(&gdmb_pool_lock);
+		if (!n)
+			break;
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, -(long)n);
+		parked = gdmb_give_back(n, batch);
+		if (parked)
+			gdmb_pages_add(parked);
+		done += n;
 	}
-	ret = gnttab_pages_set_private(nr, pages);
-	if (ret)
-		goto err_clear;
-	return 0;
+	return done;
+}
 
-err_clear:
-	gnttab_pages_clear_private(nr, pages);
-err_give_back:
-	parked += gdmb_pvh_give_back(i, pages);
-	/* Parked pages count on top of the caller's reservation. */
-	if (parked)
-		gdmb_pages_add(parked);
+static unsigned long gdmb_pool_count(struct shrinker *s,
+				     struct shrink_control *sc)
+{
+	return READ_ONCE(gdmb_pool_len) ?: SHRINK_EMPTY;
+}
+
+static unsigned long gdmb_pool_scan(struct shrinker *s,
+				    struct shrink_control *sc)
+{
+	unsigned long done = gdmb_pool_trim(0, sc->nr_to_scan);
+
+	return done ?: SHRINK_STOP;
+}
+
+/* "dmabuf_pool_pages": a lower bound gives the excess back at once. */
+static int gdmb_pool_max_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret)
+		gdmb_pool_trim(READ_ONCE(gdmb_pool_max), ULONG_MAX);
 	return ret;
 }
 
-static unsigned int gdmb_pvh_free(unsigned int nr, struct page **pages)
+static const struct kernel_param_ops gdmb_pool_max_ops = {
+	.set = gdmb_pool_max_set,
+	.get = param_get_uint,
+};
+module_param_cb(dmabuf_pool_pages, &gdmb_pool_max_ops, &gdmb_pool_max, 0644);
+MODULE_PARM_DESC(dmabuf_pool_pages,
+		 "PVH: most frames released dma-bufs keep handed over to Xen for the next export");
+
+/* ---- PVH: pages below 4 GiB handed over to Xen ---- */
+
+static int gdmb_pvh_alloc(struct gdmb_buf *buf)
 {
-	gnttab_pages_clear_private(nr, pages);
-	return gdmb_pvh_give_back(nr, pages);
+	unsigned int i, got, nr = buf->count;
+	struct page **pages = buf->pages;
+	int ret = -ENOMEM;
+
+	got = gdmb_pool_take(nr, pages);
+	for (i = got; i < nr; i++) {
+		pages[i] = alloc_page(GFP_KERNEL | __GFP_DMA32 |
+				      __GFP_ACCOUNT | __GFP_NOWARN);
+		if (!pages[i])
+			goto err_free;
+	}
+	ret = gdmb_hand_over(nr - got, pages + got);
+	if (ret)
+		goto err_pool;
+	ret = gnttab_pages_set_private(nr, pages);
+	if (ret) {
+		gnttab_pages_clear_private(nr, pages);
+		gdmb_pages_add(gdmb_give_back(nr, pages));
+	}
+	return ret;
+
+err_free:
+	while (i-- > got)
+		__free_page(pages[i]);
+err_pool:
+	/* The pooled pages are still holes: back to the pool. */
+	i = gdmb_pool_put(got, pages);
+	gdmb_pages_add(gdmb_give_back(got - i, pages + i));
+	return ret;
+}
+
+static unsigned int gdmb_pvh_free(struct gdmb_buf *buf)
+{
+	unsigned int pooled;
+
+	gnttab_pages_clear_private(buf->count, buf->pages);
+	pooled = gdmb_pool_put(buf->count, buf->pages);
+	return gdmb_give_back(buf->count - pooled, buf->pages + pooled);
 }
 
 static const struct gdmb_pages_ops gdmb_pv_pages = {
@@ -244,11 +375,42 @@ static const struct gdmb_pages_ops gdmb_pv_pages = {
 static const struct gdmb_pages_ops gdmb_pvh_pages = {
 	.alloc = gdmb_pvh_alloc,
 	.free = gdmb_pvh_free,
-	.tidy = gdmb_pvh_tidy,
 };
 
-/* The backing store for a buffer of this dom0. */
-const struct gdmb_pages_ops *gdmb_pages_ops(void)
+/*
+ * The backing store for a buffer of this dom0 with GNTDEV_DMA_FLAG_*
+ * @flags (checked: none in PV).
+ */
+const struct gdmb_pages_ops *gdmb_pages_ops(u32 flags)
 {
-	return xen_pv_domain() ? &gdmb_pv_pages : &gdmb_pvh_pages;
+	if (xen_pv_domain())
+		return &gdmb_pv_pages;
+	return flags ? &gdmb_contig_pages : &gdmb_pvh_pages;
+}
+
+/* The parked pages are retried by whichever store can park them. */
+void gdmb_pages_tidy(void)
+{
+	if (!xen_pv_domain())
+		gdmb_pvh_tidy();
+}
+
+int gdmb_pages_init(void)
+{
+	if (xen_pv_domain())
+		return 0;
+	gdmb_pool_shrinker = gntdev_shrinker_create(gdmb_pool_count,
+						    gdmb_pool_scan,
+						    "xen-gntdev-dmabuf-pool");
+	return gdmb_pool_shrinker ? 0 : -ENOMEM;
+}
+
+/* Every buffer is gone (each held a module reference): drain the pool. */
+void gdmb_pages_exit(void)
+{
+	if (xen_pv_domain())
+		return;
+	gntdev_shrinker_destroy(gdmb_pool_shrinker);
+	gdmb_pool_trim(0, ULONG_MAX);
+	gdmb_pvh_tidy();
 }

@@ -8,7 +8,8 @@
  * records (struct gdmb_rec), whose lifetimes and lock order are in
  * gntdev-dmabuf-internal.h; gdmb_track_lock, a spinlock, protects every
  * record's list linkage, ->ctx and ->released.  The buffers themselves
- * are gntdev-dmabuf-exp.c's.
+ * are gntdev-dmabuf-exp.c's.  Module init and exit of the dma-buf side
+ * (backing stores, import device) go through here too.
  */
 #include <linux/dma-buf.h>
 #include <linux/err.h>
@@ -98,8 +99,8 @@ int gntdev_dmabuf_exp_check(const struct gntdev_dmabuf_exp_req *req)
 		return -EINVAL;
 	if (req->data_ofs >= PAGE_SIZE)
 		return -EINVAL;
-	/* Contiguous DMA backing (WC/COHERENT) is not implemented yet. */
-	if (req->flags)
+	/* No PV dom0 can make foreign frames bus-contiguous. */
+	if (req->flags && xen_pv_domain())
 		return -EOPNOTSUPP;
 	return 0;
 }
@@ -119,8 +120,8 @@ int gntdev_dmabuf_exp(struct gntdev_dmabuf_ctx *ctx,
 	struct gdmb_rec *rec;
 	int fd;
 
-	dmabuf = gdmb_buf_export(req->domid, req->count, req->data_ofs, refs,
-				 &rec);
+	dmabuf = gdmb_buf_export(req->domid, req->count, req->data_ofs,
+				 req->flags, refs, &rec);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
 	fd = get_unused_fd_flags(O_CLOEXEC);
@@ -219,4 +220,26 @@ void gntdev_dmabuf_release(struct gntdev_dmabuf_ctx *ctx)
 	gntdev_dmabuf_imp_release_all(ctx);
 	mutex_destroy(&ctx->imp_lock);
 	kfree(ctx);
+}
+
+/* ---- module init and exit ---- */
+
+/* @dev (the misc device) is the device imports attach with. */
+int gntdev_dmabuf_init(struct device *dev)
+{
+	int err = gdmb_pages_init();
+
+	if (err)
+		return err;
+	err = gntdev_dmabuf_imp_init(dev);
+	if (err)
+		gdmb_pages_exit();
+	return err;
+}
+
+/* No buffer or import is left: each holds a module reference. */
+void gntdev_dmabuf_exit(void)
+{
+	gntdev_dmabuf_imp_exit();
+	gdmb_pages_exit();
 }

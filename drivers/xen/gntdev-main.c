@@ -428,10 +428,10 @@ static int __init gntdev_init(void)
 		pr_err("cannot register misc device (%d)\n", err);
 		goto err_stats;
 	}
-	/* The device dma-buf imports attach with (gntdev-dmabuf-imp.c). */
-	err = gntdev_dmabuf_imp_init(gntdev_miscdev.this_device);
+	/* The misc device is also the one dma-buf imports attach with. */
+	err = gntdev_dmabuf_init(gntdev_miscdev.this_device);
 	if (err) {
-		pr_err("cannot set up the import device (%d)\n", err);
+		pr_err("cannot set up dma-buf support (%d)\n", err);
 		goto err_misc;
 	}
 	return 0;
@@ -456,7 +456,7 @@ err_stats:
 static void __exit gntdev_exit(void)
 {
 	misc_deregister(&gntdev_miscdev);
-	gntdev_dmabuf_imp_exit();
+	gntdev_dmabuf_exit();
 	gntdev_stats_exit();
 	synchronize_rcu_tasks();
 }

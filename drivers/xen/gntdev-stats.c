@@ -31,6 +31,10 @@ static const char *const gntdev_stat_names[GNTDEV_STAT_NR] = {
 	[GNTDEV_STAT_DMABUF_IMPORTS] = "dmabuf_imports",
 	[GNTDEV_STAT_DMABUF_IMPORTS_DEFERRED] = "dmabuf_imports_deferred",
 	[GNTDEV_STAT_DMABUF_IMP_GRANTS] = "dmabuf_imp_grants",
+	[GNTDEV_STAT_DMABUF_FRAMES_OUT] = "dmabuf_frames_out",
+	[GNTDEV_STAT_DMABUF_POOL] = "dmabuf_pool",
+	[GNTDEV_STAT_DMABUF_RANGES] = "dmabuf_ranges",
+	[GNTDEV_STAT_DMABUF_RANGE_BYTES] = "dmabuf_range_bytes",
 };
 
 void gntdev_stat_add(enum gntdev_stat stat, long delta)

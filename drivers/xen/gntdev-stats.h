@@ -27,6 +27,10 @@ enum gntdev_stat {
 	GNTDEV_STAT_DMABUF_IMPORTS,	/* imports of local dma-bufs, deferred too */
 	GNTDEV_STAT_DMABUF_IMPORTS_DEFERRED, /* released, still mapped by peer */
 	GNTDEV_STAT_DMABUF_IMP_GRANTS,	/* grant refs held by imports */
+	GNTDEV_STAT_DMABUF_FRAMES_OUT,	/* PVH frames handed over to Xen */
+	GNTDEV_STAT_DMABUF_POOL,	/* of those, pooled for the next export */
+	GNTDEV_STAT_DMABUF_RANGES,	/* contiguous holes held by buffers */
+	GNTDEV_STAT_DMABUF_RANGE_BYTES,	/* their size */
 	GNTDEV_STAT_NR
 };
 

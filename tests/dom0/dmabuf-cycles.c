@@ -14,21 +14,6 @@
 #define CYCLES 1000
 #define TOLERANCE_KB 4096	/* 1024 pages; one leaked page/cycle = 4000 KB */
 
-static long memfree_kb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 int main(void)
 {
 	uint32_t refs[NPAGES];
@@ -49,7 +34,7 @@ int main(void)
 			close(fd);
 	}
 	gt_stats_read(&base);
-	free0 = memfree_kb();
+	free0 = gt_meminfo_kb("MemFree");
 	t0 = xt_now_ms();
 	for (i = 0; i < CYCLES; i++) {
 		int fd;
@@ -82,7 +67,7 @@ int main(void)
 	xt_ok(fails == 0, "%d export/close/wait cycles without error (%d failed)",
 	      CYCLES, fails);
 	gt_stats_check(&base, GT_SET_DMABUF, "after the cycles");
-	free1 = memfree_kb();
+	free1 = gt_meminfo_kb("MemFree");
 	xt_ok(free0 > 0 && free1 > 0 && free0 - free1 < TOLERANCE_KB,
 	      "MemFree within %d kB of its start (%ld -> %ld kB)", TOLERANCE_KB,
 	      free0, free1);

@@ -10,6 +10,8 @@
  * with the picture pixel for pixel.  No byte of the picture is copied by
  * dom0.  Afterwards every reference is dropped and the buffer must be
  * released (WAIT_RELEASED answers 0) with the leak counters at baseline.
+ * In a PVH dom0 the same is done with a contiguous export
+ * (GNTDEV_DMA_FLAG_WC, screenshot "scanout-wc").
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -66,15 +68,81 @@ static int find_output(int drm, uint32_t *conn_id, uint32_t *crtc_id,
 	return -1;
 }
 
-int main(void)
+struct output {
+	uint32_t conn_id, crtc_id;
+	struct drm_mode_modeinfo mode;
+};
+
+/*
+ * Export the picture's grants with @flags, scan them out through cirrus
+ * and have the host compare screenshot @shot with the picture; then let
+ * go of everything.  ENOTTY and EOPNOTSUPP exports are returned, not
+ * failed.
+ */
+static int scan_out(int gnt, int drm, const struct xt_peer *peer,
+		    const uint32_t *refs, uint32_t flags, const char *shot,
+		    const struct output *out)
 {
 	struct drm_mode_fb_cmd2 fb = { 0 };
 	struct drm_mode_crtc crtc = { 0 };
-	struct drm_mode_modeinfo mode;
-	uint32_t refs[NPAGES], conn_id, crtc_id, handle = 0;
+	uint32_t conn_id = out->conn_id, handle = 0;
+	int buf = -1, ret;
+
+	ret = dmb_export(gnt, flags, peer->domid, NPAGES, refs, &buf);
+	if (ret == ENOTTY || ret == EOPNOTSUPP)
+		return ret;
+	if (!XT_CHECK(!ret, "%s: the grants are exported as dma-buf fd %d (%s)",
+		      shot, buf, strerror(ret)))
+		return ret;
+
+	ret = dmb_prime_import(drm, buf, &handle);
+	if (!XT_CHECK(!ret, "%s: cirrus imports the dma-buf (PRIME_FD_TO_HANDLE: %s)",
+		      shot, strerror(ret)))
+		goto release;
+	fb.width = W;
+	fb.height = H;
+	fb.pixel_format = DRM_FORMAT_XRGB8888;
+	fb.handles[0] = handle;
+	fb.pitches[0] = W * 4;
+	if (!XT_CHECK(!ioctl(drm, DRM_IOCTL_MODE_ADDFB2, &fb),
+		      "%s: the imported buffer becomes a %dx%d XRGB8888 framebuffer",
+		      shot, W, H))
+		goto close_handle;
+	crtc.crtc_id = out->crtc_id;
+	crtc.fb_id = fb.fb_id;
+	crtc.set_connectors_ptr = (uintptr_t)&conn_id;
+	crtc.count_connectors = 1;
+	crtc.mode = out->mode;
+	crtc.mode_valid = 1;
+	if (XT_CHECK(!ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &crtc),
+		     "%s: cirrus scans the guest's framebuffer out", shot)) {
+		/* The host compares its screenshot with the picture. */
+		printf("# xt-screenshot %s %d %d\n", shot, W, H);
+		fflush(stdout);
+		sleep(5);
+		memset(&crtc, 0, sizeof(crtc));
+		crtc.crtc_id = out->crtc_id;
+		xt_ok(!ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &crtc),
+		      "%s: the CRTC is turned off", shot);
+	}
+	xt_ok(!ioctl(drm, DRM_IOCTL_MODE_RMFB, &fb.fb_id), "%s: RMFB", shot);
+close_handle:
+	xt_ok(!dmb_gem_close(drm, handle), "%s: GEM_CLOSE", shot);
+release:
+	close(buf);
+	ret = dmb_wait(gnt, buf, 5000);
+	xt_ok(!ret || ret == ENOENT, "%s: the buffer is released once cirrus lets go",
+	      shot);
+	return 0;
+}
+
+int main(void)
+{
+	uint32_t refs[NPAGES];
+	struct output out;
 	struct gt_stats base;
 	struct xt_peer peer;
-	int gnt, drm, buf = -1, ret;
+	int gnt, drm, ret;
 	char *rep;
 
 	gt_need_domu();
@@ -82,7 +150,7 @@ int main(void)
 	if (drm < 0)
 		xt_skip_all("no cirrus DRM device (QEMU -vga cirrus)");
 	gnt = gt_open();
-	if (find_output(drm, &conn_id, &crtc_id, &mode))
+	if (find_output(drm, &out.conn_id, &out.crtc_id, &out.mode))
 		xt_skip_all("cirrus offers no connected %dx%d output", W, H);
 
 	gt_stats_read(&base);
@@ -92,52 +160,17 @@ int main(void)
 	      NPAGES);
 	free(rep);
 
-	ret = dmb_export(gnt, 0, peer.domid, NPAGES, refs, &buf);
+	ret = scan_out(gnt, drm, &peer, refs, 0, "scanout", &out);
 	if (ret == ENOTTY) {
 		xt_peer_finish(&peer);
 		xt_skip_all("this gntdev has no dma-buf export (ENOTTY)");
 	}
-	if (ret)
-		xt_fatal("DMABUF_EXP_FROM_REFS: %s", strerror(ret));
-	xt_ok(buf >= 0, "the grants are exported as dma-buf fd %d", buf);
-
-	ret = dmb_prime_import(drm, buf, &handle);
-	if (!XT_CHECK(!ret, "cirrus imports the dma-buf (PRIME_FD_TO_HANDLE: %s)",
-		      strerror(ret)))
-		goto release;
-	fb.width = W;
-	fb.height = H;
-	fb.pixel_format = DRM_FORMAT_XRGB8888;
-	fb.handles[0] = handle;
-	fb.pitches[0] = W * 4;
-	if (!XT_CHECK(!ioctl(drm, DRM_IOCTL_MODE_ADDFB2, &fb),
-		      "the imported buffer becomes a %dx%d XRGB8888 framebuffer",
-		      W, H))
-		goto close_handle;
-	crtc.crtc_id = crtc_id;
-	crtc.fb_id = fb.fb_id;
-	crtc.set_connectors_ptr = (uintptr_t)&conn_id;
-	crtc.count_connectors = 1;
-	crtc.mode = mode;
-	crtc.mode_valid = 1;
-	if (XT_CHECK(!ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &crtc),
-		     "cirrus scans the guest's framebuffer out")) {
-		/* The host compares its screenshot with the picture. */
-		printf("# xt-screenshot scanout %d %d\n", W, H);
-		fflush(stdout);
-		sleep(5);
-		memset(&crtc, 0, sizeof(crtc));
-		crtc.crtc_id = crtc_id;
-		xt_ok(!ioctl(drm, DRM_IOCTL_MODE_SETCRTC, &crtc),
-		      "the CRTC is turned off");
-	}
-	xt_ok(!ioctl(drm, DRM_IOCTL_MODE_RMFB, &fb.fb_id), "RMFB");
-close_handle:
-	xt_ok(!dmb_gem_close(drm, handle), "GEM_CLOSE");
-release:
-	close(buf);
-	ret = dmb_wait(gnt, buf, 5000);
-	xt_ok(!ret || ret == ENOENT, "the buffer is released once cirrus lets go");
+	/* A contiguous buffer (PVH; a PV dom0 refuses it, dmabuf-contig). */
+	ret = scan_out(gnt, drm, &peer, refs, GNTDEV_DMA_FLAG_WC, "scanout-wc",
+		       &out);
+	if (ret == EOPNOTSUPP)
+		xt_skip(gt_dom0_is_pv() ? "PV dom0: no contiguous exports" :
+			"EOPNOTSUPP", "scanout-wc: a contiguous export scans out");
 	gt_stats_check(&base, GT_BIT(GT_DMABUF_EXPORTS) | GT_BIT(GT_DMABUF_GRANTS),
 		       "once cirrus lets go (exports, grants)");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");

@@ -11,7 +11,9 @@
  * their own session, with stdout and stderr relayed to the console as
  * "[name] line" and parsed as TAP.  A program still running after
  * TIMEOUT_S seconds is killed with its whole process group and reported as
- * failed.  Each result goes out as an xt-frame.h frame; the last frame
+ * failed; a program that knows it needs longer says so first, with the
+ * line "# xt-timeout SECONDS" (at most XT_TIMEOUT_MAX, counted from its
+ * start).  Each result goes out as an xt-frame.h frame; the last frame
  * counts them.  Exit status: 0 if nothing failed.
  *
  * Verdicts: each TAP "ok"/"not ok" line is one result ("prog: desc");
@@ -37,6 +39,9 @@
 
 #include "xt.h"
 #include "xt-frame.h"
+
+/* The longest a program may ask for with "# xt-timeout". */
+#define XT_TIMEOUT_MAX 300
 
 static const char *nonce;
 static unsigned int nr_results, nr_failed;
@@ -133,9 +138,10 @@ static void run_local(const char *dir, const char *prog, int timeout_s)
 	char path[512], buf[4096], line[1024];
 	size_t llen = 0;
 	int pipefd[2], status;
-	uint64_t deadline;
+	uint64_t start, deadline;
 	bool timed_out = false;
 	pid_t pid;
+	int asked;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, prog);
 	if (pipe2(pipefd, O_CLOEXEC)) {
@@ -159,7 +165,8 @@ static void run_local(const char *dir, const char *prog, int timeout_s)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	deadline = xt_now_ms() + (uint64_t)timeout_s * 1000;
+	start = xt_now_ms();
+	deadline = start + (uint64_t)timeout_s * 1000;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
@@ -187,6 +194,12 @@ static void run_local(const char *dir, const char *prog, int timeout_s)
 			llen = 0;
 			printf("[%s] %s\n", prog, line);
 			fflush(stdout);
+			if (sscanf(line, "# xt-timeout %d", &asked) == 1 &&
+			    asked > 0) {
+				timeout_s = asked < XT_TIMEOUT_MAX ?
+					    asked : XT_TIMEOUT_MAX;
+				deadline = start + (uint64_t)timeout_s * 1000;
+			}
 			tap_line(&st, prog, line);
 		}
 	}

@@ -92,6 +92,37 @@ bool gt_dom0_is_pv(void)
 	return n >= 2 && !strncmp(type, "PV", 2) && (n == 2 || type[2] == '\n');
 }
 
+long gt_meminfo_kb(const char *key)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128], name[64];
+	long kb, found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63[^:]: %ld kB", name, &kb) == 2 &&
+		    !strcmp(name, key))
+			found = kb;
+	fclose(f);
+	return found;
+}
+
+long gt_xen_free_mb(void)
+{
+	FILE *p = popen("xl info 2>/dev/null", "r");
+	char line[256];
+	long mb = -1;
+
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p))
+		if (sscanf(line, "free_memory : %ld", &mb) == 1)
+			break;
+	pclose(p);
+	return mb;
+}
+
 /* ---- module parameters ---- */
 
 long gt_param(const char *name)
@@ -142,6 +173,10 @@ static const char *const gt_names[GT_NCOUNTERS] = {
 	[GT_DMABUF_IMPORTS] = "dmabuf_imports",
 	[GT_DMABUF_IMPORTS_DEFERRED] = "dmabuf_imports_deferred",
 	[GT_DMABUF_IMP_GRANTS] = "dmabuf_imp_grants",
+	[GT_DMABUF_FRAMES_OUT] = "dmabuf_frames_out",
+	[GT_DMABUF_POOL] = "dmabuf_pool",
+	[GT_DMABUF_RANGES] = "dmabuf_ranges",
+	[GT_DMABUF_RANGE_BYTES] = "dmabuf_range_bytes",
 };
 
 const char *gt_counter_name(enum gt_counter c)

@@ -70,6 +70,10 @@ int gt_unmap(int fd, uint64_t index, unsigned int n);
 /* ---- the machine ---- */
 /* Is dom0 a PV guest?  (/sys/hypervisor/guest_type: PV, PVH or HVM) */
 bool gt_dom0_is_pv(void);
+/* The /proc/meminfo line @key ("MemFree") in kB, or -1. */
+long gt_meminfo_kb(const char *key);
+/* Xen's free memory in MiB (free_memory of "xl info"), or -1. */
+long gt_xen_free_mb(void);
 
 /* ---- module parameters (/sys/module/xen_gntdev/parameters/NAME) ---- */
 /* The value of parameter @name, or -1 if it cannot be read. */
@@ -93,6 +97,10 @@ enum gt_counter {
 	GT_DMABUF_IMPORTS,
 	GT_DMABUF_IMPORTS_DEFERRED,
 	GT_DMABUF_IMP_GRANTS,
+	GT_DMABUF_FRAMES_OUT,
+	GT_DMABUF_POOL,
+	GT_DMABUF_RANGES,
+	GT_DMABUF_RANGE_BYTES,
 	GT_NCOUNTERS
 };
 
@@ -108,7 +116,8 @@ enum gt_counter {
 /* What an export holds (its backing pages are counted in GT_PAGES). */
 #define GT_SET_DMABUF (GT_BIT(GT_DMABUF_EXPORTS) | GT_BIT(GT_DMABUF_GRANTS) | \
 		       GT_BIT(GT_DMABUF_ATTACHMENTS) | \
-		       GT_BIT(GT_DMABUF_WAITERS) | GT_BIT(GT_PAGES))
+		       GT_BIT(GT_DMABUF_WAITERS) | GT_BIT(GT_PAGES) | \
+		       GT_BIT(GT_DMABUF_RANGES) | GT_BIT(GT_DMABUF_RANGE_BYTES))
 
 /* One reading of every counter (GT_MISSING where there is none). */
 #define GT_SET_IMPORT (GT_BIT(GT_DMABUF_IMPORTS) | \
