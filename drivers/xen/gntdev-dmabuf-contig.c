@@ -14,7 +14,8 @@
  *	without CMA (which Debian's kernels lack), split into order-0
  *	pages whose frames are scrubbed and handed over to Xen as single
  *	PVH pages are (gntdev-dmabuf-pages.c).  32-bit DMA masks reach it.
- *	Freed like single pages, never pooled.
+ *	Released, it goes to the pool as a whole (struct gdmb_block), and
+ *	a later block export takes it from there before allocating.
  *
  *  a range (struct gdmb_range), for anything larger or when no block
  *	is free: a hole of guest-physical address space, free iomem space
@@ -81,8 +82,10 @@ static int gdmb_block_alloc(struct gdmb_buf *buf)
 
 	if (order > GNTDEV_MAX_PAGE_ORDER)
 		return -ENOMEM;
-	page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_ACCOUNT |
-			   __GFP_NOWARN | __GFP_RETRY_MAYFAIL, order);
+	if (gdmb_pool_take_block(nr, buf->pages))
+		goto hold;
+	page = alloc_pages(GFP_KERNEL | __GFP_DMA32 | __GFP_NOWARN |
+			   __GFP_RETRY_MAYFAIL, order);
 	if (!page)
 		return -ENOMEM;
 	split_page(page, order);
@@ -93,6 +96,7 @@ static int gdmb_block_alloc(struct gdmb_buf *buf)
 	ret = gdmb_hand_over(nr, buf->pages);
 	if (ret)
 		return ret;
+hold:
 	ret = gnttab_pages_set_private(nr, buf->pages);
 	if (ret) {
 		gnttab_pages_clear_private(nr, buf->pages);
@@ -116,9 +120,12 @@ static int gdmb_range_claim(struct resource *res, resource_size_t size)
 	res->flags = IORESOURCE_MEM | IORESOURCE_BUSY;
 	if (ok.end < SZ_4G)
 		return -ENOMEM;
-	return allocate_resource(&iomem_resource, res, size,
-				 max_t(u64, ok.start, SZ_4G), ok.end,
-				 GDMB_RANGE_ALIGN, NULL, NULL);
+	/* No room is -EBUSY there: to userspace, out of memory. */
+	if (allocate_resource(&iomem_resource, res, size,
+			      max_t(u64, ok.start, SZ_4G), ok.end,
+			      GDMB_RANGE_ALIGN, NULL, NULL))
+		return -ENOMEM;
+	return 0;
 }
 
 static int gdmb_range_alloc(struct gdmb_buf *buf)
@@ -185,7 +192,9 @@ static void gdmb_range_free(struct gdmb_buf *buf)
 
 static int gdmb_contig_alloc(struct gdmb_buf *buf)
 {
-	if (buf->count > READ_ONCE(gdmb_contig_max_pages))
+	/* One sg entry carries the whole buffer: its length is 32 bits. */
+	if (buf->count > min(READ_ONCE(gdmb_contig_max_pages),
+			     UINT_MAX >> PAGE_SHIFT))
 		return -E2BIG;
 	if (!gdmb_block_alloc(buf))
 		return 0;
@@ -199,6 +208,8 @@ static unsigned int gdmb_contig_free(struct gdmb_buf *buf)
 		return 0;
 	}
 	gnttab_pages_clear_private(buf->count, buf->pages);
+	if (gdmb_pool_put_block(buf->count, buf->pages))
+		return 0;
 	return gdmb_give_back(buf->count, buf->pages);
 }
 

@@ -159,7 +159,6 @@ int gdmb_map_grants(struct gdmb_buf *buf, unsigned long va,
 		    grant_handle_t *handles);
 
 /* gntdev-dmabuf-imp.c */
-int gntdev_dmabuf_imp_init(struct device *dev);
 void gntdev_dmabuf_imp_exit(void);
 void gntdev_dmabuf_imp_release_all(struct gntdev_dmabuf_ctx *ctx);
 
@@ -175,6 +174,8 @@ const struct gdmb_pages_ops *gdmb_pages_ops(u32 flags);
 void gdmb_pages_tidy(void);
 int gdmb_hand_over(unsigned int nr, struct page **pages);
 unsigned int gdmb_give_back(unsigned int nr, struct page **pages);
+bool gdmb_pool_take_block(unsigned int nr, struct page **pages);
+bool gdmb_pool_put_block(unsigned int nr, struct page **pages);
 bool gdmb_reserve(unsigned int nr);
 void gdmb_unreserve(unsigned int nr);
 void gdmb_reserved_held(unsigned int nr);

@@ -19,17 +19,24 @@
  *	of 32-bit DMA masks (cirrus, for one).  So each slot gets an
  *	ordinary page below 4 GiB whose frame was scrubbed and handed over
  *	to Xen (XENMEM_decrease_reservation): its gfn is a hole the grant is
- *	mapped into.  The pages are charged to the exporter's memory cgroup
- *	(__GFP_ACCOUNT) while held.
+ *	mapped into.  The pages are not charged to a memory cgroup: a
+ *	pooled page outlives its exporter and serves the next one, so
+ *	dmabuf_max_pages and dmabuf_pool_pages bound them instead.
  *
  * The pool (PVH): handing a frame over and taking it back costs more
  * than the grant map itself, so a released buffer's pages, holes again
- * once their grants are unmapped, go to gdmb_pool (linked by page->lru,
- * under gdmb_pool_lock) and the next export takes them from there.  A
+ * once their grants are unmapped, go to the pool and the next export
+ * takes them from there: single pages to gdmb_pool (linked by
+ * page->lru), a contiguous block's pages as one struct gdmb_block to
+ * gdmb_blocks (a later contiguous export takes the smallest block that
+ * fits and leaves the rest pooled), both under gdmb_pool_lock.  A
  * pooled page holds no data of anybody's and no mapping: it is a hole.
- * At most "dmabuf_pool_pages" (module parameter) stay pooled; lowering
- * the parameter, memory pressure (a shrinker) and module unload give
- * the excess back (XENMEM_populate_physmap, then the page allocator).
+ * At most "dmabuf_pool_pages" (module parameter) stay pooled, and for no
+ * longer than GDMB_POOL_IDLE after the last release (gdmb_pool_work):
+ * frames Xen holds may be handed to other domains, and then could not
+ * come back.  Lowering the parameter, memory pressure (a shrinker), the
+ * idle timer and module unload give the excess back
+ * (XENMEM_populate_physmap, then the page allocator).
  *
  * A page whose gfn Xen cannot populate again (out of memory in Xen)
  * must not go back to the allocator: it is parked on gdmb_stray (linked
@@ -57,7 +64,9 @@
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <xen/grant_table.h>
 #include <xen/mem-reservation.h>
 #include <xen/page.h>
@@ -80,11 +89,27 @@ static atomic_long_t gdmb_held = ATOMIC_LONG_INIT(0);
 static LIST_HEAD(gdmb_stray);
 static DEFINE_SPINLOCK(gdmb_stray_lock);
 
-static LIST_HEAD(gdmb_pool);
-static unsigned int gdmb_pool_len;	/* gdmb_pool_lock */
+/*
+ * A run of consecutive pooled pages, kept whole for contiguous exports;
+ * the pages themselves are not linked.
+ */
+struct gdmb_block {
+	struct list_head node;		/* on gdmb_blocks */
+	struct page *first;
+	unsigned int nr;
+};
+
+static LIST_HEAD(gdmb_pool);		/* single pages, by page->lru */
+static LIST_HEAD(gdmb_blocks);		/* struct gdmb_block */
+static unsigned int gdmb_pool_len;	/* pages in both, gdmb_pool_lock */
 static DEFINE_SPINLOCK(gdmb_pool_lock);
 static unsigned int gdmb_pool_max = 8192;
 static struct shrinker *gdmb_pool_shrinker;
+
+/* A pool nobody has released into for this long is drained. */
+#define GDMB_POOL_IDLE	(10 * HZ)
+static void gdmb_pool_age(struct work_struct *work);
+static DECLARE_DELAYED_WORK(gdmb_pool_work, gdmb_pool_age);
 
 /* ---- the cap and the counters ---- */
 
@@ -235,7 +260,7 @@ static unsigned int gdmb_pool_take(unsigned int nr, struct page **pages)
 	unsigned int n;
 
 	spin_lock(&gdmb_pool_lock);
-	for (n = 0; n < nr && gdmb_pool_len; n++, gdmb_pool_len--) {
+	for (n = 0; n < nr && !list_empty(&gdmb_pool); n++, gdmb_pool_len--) {
 		pages[n] = list_first_entry(&gdmb_pool, struct page, lru);
 		list_del(&pages[n]->lru);
 	}
@@ -247,48 +272,151 @@ static unsigned int gdmb_pool_take(unsigned int nr, struct page **pages)
 /* Pool as many of @pages as there is room for; returns how many. */
 static unsigned int gdmb_pool_put(unsigned int nr, struct page **pages)
 {
-	unsigned int n, max = READ_ONCE(gdmb_pool_max);
+	unsigned int n;
 
 	spin_lock(&gdmb_pool_lock);
-	for (n = 0; n < nr && gdmb_pool_len < max; n++, gdmb_pool_len++)
+	for (n = 0; n < nr && gdmb_pool_len < READ_ONCE(gdmb_pool_max);
+	     n++, gdmb_pool_len++)
 		list_add(&pages[n]->lru, &gdmb_pool);
 	spin_unlock(&gdmb_pool_lock);
-	gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, n);
+	if (n) {
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, n);
+		mod_delayed_work(system_wq, &gdmb_pool_work, GDMB_POOL_IDLE);
+	}
 	return n;
 }
 
 /*
+ * Take @nr consecutive pooled pages into @pages: the smallest block that
+ * fits, whose remainder stays pooled.  False if none fits.
+ */
+bool gdmb_pool_take_block(unsigned int nr, struct page **pages)
+{
+	struct gdmb_block *b, *best = NULL, *empty = NULL;
+	struct page *first = NULL;
+	unsigned int i;
+
+	spin_lock(&gdmb_pool_lock);
+	list_for_each_entry(b, &gdmb_blocks, node)
+		if (b->nr >= nr && (!best || b->nr < best->nr))
+			best = b;
+	if (best) {
+		first = best->first;
+		best->first += nr;
+		best->nr -= nr;
+		gdmb_pool_len -= nr;
+		if (!best->nr) {
+			list_del(&best->node);
+			empty = best;
+		}
+	}
+	spin_unlock(&gdmb_pool_lock);
+	if (!first)
+		return false;
+	kfree(empty);
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, -(long)nr);
+	for (i = 0; i < nr; i++)
+		pages[i] = first + i;
+	return true;
+}
+
+/*
+ * Pool the @nr consecutive @pages (a block, holes) whole if there is
+ * room; false if the caller must give them back.
+ */
+bool gdmb_pool_put_block(unsigned int nr, struct page **pages)
+{
+	struct gdmb_block *b = kmalloc(sizeof(*b), GFP_KERNEL);
+	bool pooled = false;
+
+	if (!b)
+		return false;
+	b->first = pages[0];
+	b->nr = nr;
+	spin_lock(&gdmb_pool_lock);
+	if (gdmb_pool_len + nr <= READ_ONCE(gdmb_pool_max)) {
+		list_add(&b->node, &gdmb_blocks);
+		gdmb_pool_len += nr;
+		pooled = true;
+	}
+	spin_unlock(&gdmb_pool_lock);
+	if (!pooled) {
+		kfree(b);
+		return false;
+	}
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, nr);
+	mod_delayed_work(system_wq, &gdmb_pool_work, GDMB_POOL_IDLE);
+	return true;
+}
+
+/* Give a block's pages back; returns how many had to be parked. */
+static unsigned int gdmb_block_give_back(struct gdmb_block *b)
+{
+	struct page *batch[GDMB_PAGES_BATCH];
+	unsigned int i, j, n, parked = 0;
+
+	for (i = 0; i < b->nr; i += n) {
+		n = min(b->nr - i, GDMB_PAGES_BATCH);
+		for (j = 0; j < n; j++)
+			batch[j] = b->first + i + j;
+		parked += gdmb_give_back(n, batch);
+	}
+	return parked;
+}
+
+/*
  * Give pooled pages back to Xen and the allocator until at most @keep
- * remain or @budget are gone; returns how many went.  Parked ones count
- * as held.
+ * remain or @budget are freed (a block goes whole); returns how many
+ * were freed.  Stops once Xen runs short: parked ones count as held.
  */
 static unsigned long gdmb_pool_trim(unsigned int keep, unsigned long budget)
 {
 	struct page *batch[GDMB_PAGES_BATCH];
+	struct gdmb_block *b;
 	unsigned long done = 0;
 	unsigned int n, parked;
 
 	while (done < budget) {
 		spin_lock(&gdmb_pool_lock);
 		n = 0;
+		b = NULL;
 		while (n < GDMB_PAGES_BATCH && done + n < budget &&
-		       gdmb_pool_len > keep) {
+		       gdmb_pool_len > keep && !list_empty(&gdmb_pool)) {
 			batch[n] = list_first_entry(&gdmb_pool, struct page,
 						    lru);
 			list_del(&batch[n]->lru);
 			gdmb_pool_len--;
 			n++;
 		}
+		if (!n && gdmb_pool_len > keep && !list_empty(&gdmb_blocks)) {
+			b = list_first_entry(&gdmb_blocks, struct gdmb_block,
+					     node);
+			list_del(&b->node);
+			gdmb_pool_len -= b->nr;
+			n = b->nr;
+		}
 		spin_unlock(&gdmb_pool_lock);
 		if (!n)
 			break;
 		gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, -(long)n);
-		parked = gdmb_give_back(n, batch);
-		if (parked)
+		if (b) {
+			parked = gdmb_block_give_back(b);
+			kfree(b);
+		} else {
+			parked = gdmb_give_back(n, batch);
+		}
+		done += n - parked;
+		if (parked) {
 			gdmb_pages_add(parked);
-		done += n;
+			break;
+		}
 	}
 	return done;
+}
+
+static void gdmb_pool_age(struct work_struct *work)
+{
+	gdmb_pool_trim(0, ULONG_MAX);
 }
 
 static unsigned long gdmb_pool_count(struct shrinker *s,
@@ -334,7 +462,7 @@ static int gdmb_pvh_alloc(struct gdmb_buf *buf)
 	got = gdmb_pool_take(nr, pages);
 	for (i = got; i < nr; i++) {
 		pages[i] = alloc_page(GFP_KERNEL | __GFP_DMA32 |
-				      __GFP_ACCOUNT | __GFP_NOWARN);
+				      __GFP_NOWARN);
 		if (!pages[i])
 			goto err_free;
 	}
@@ -411,6 +539,7 @@ void gdmb_pages_exit(void)
 	if (xen_pv_domain())
 		return;
 	gntdev_shrinker_destroy(gdmb_pool_shrinker);
+	cancel_delayed_work_sync(&gdmb_pool_work);
 	gdmb_pool_trim(0, ULONG_MAX);
 	gdmb_pvh_tidy();
 }

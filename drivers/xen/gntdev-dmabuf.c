@@ -224,17 +224,10 @@ void gntdev_dmabuf_release(struct gntdev_dmabuf_ctx *ctx)
 
 /* ---- module init and exit ---- */
 
-/* @dev (the misc device) is the device imports attach with. */
-int gntdev_dmabuf_init(struct device *dev)
+/* Before the device exists: nothing can export yet. */
+int gntdev_dmabuf_init(void)
 {
-	int err = gdmb_pages_init();
-
-	if (err)
-		return err;
-	err = gntdev_dmabuf_imp_init(dev);
-	if (err)
-		gdmb_pages_exit();
-	return err;
+	return gdmb_pages_init();
 }
 
 /* No buffer or import is left: each holds a module reference. */

@@ -57,8 +57,9 @@ void gntdev_dmabuf_exp_abort(struct gntdev_dmabuf_new *out);
 long gntdev_dmabuf_wait_released(struct gntdev_dmabuf_ctx *ctx, u32 fd,
 				 u32 wait_to_ms);
 
-int gntdev_dmabuf_init(struct device *dev);
+int gntdev_dmabuf_init(void);
 void gntdev_dmabuf_exit(void);
+int gntdev_dmabuf_imp_init(struct device *dev);
 int gntdev_dmabuf_imp_check(const struct gntdev_dmabuf_imp_req *req);
 int gntdev_dmabuf_imp(const struct gntdev_dmabuf_imp_req *req, u32 *refs,
 		      u32 *data_ofs, struct gdmb_imp **impp);

@@ -423,21 +423,29 @@ static int __init gntdev_init(void)
 		return -ENODEV;
 
 	gntdev_stats_init();
+	/* Everything that can fail before the device can be opened. */
+	err = gntdev_dmabuf_init();
+	if (err) {
+		pr_err("cannot set up dma-buf support (%d)\n", err);
+		goto err_stats;
+	}
 	err = misc_register(&gntdev_miscdev);
 	if (err) {
 		pr_err("cannot register misc device (%d)\n", err);
-		goto err_stats;
+		goto err_dmabuf;
 	}
 	/* The misc device is also the one dma-buf imports attach with. */
-	err = gntdev_dmabuf_init(gntdev_miscdev.this_device);
+	err = gntdev_dmabuf_imp_init(gntdev_miscdev.this_device);
 	if (err) {
-		pr_err("cannot set up dma-buf support (%d)\n", err);
+		pr_err("cannot set up the import device (%d)\n", err);
 		goto err_misc;
 	}
 	return 0;
 
 err_misc:
 	misc_deregister(&gntdev_miscdev);
+err_dmabuf:
+	gntdev_dmabuf_exit();
 err_stats:
 	gntdev_stats_exit();
 	return err;

@@ -108,6 +108,22 @@ long gt_meminfo_kb(const char *key)
 	return found;
 }
 
+long gt_free_kb(void)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	char line[256];
+	long n, pages = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " pages free %ld", &n) == 1 ||
+		    sscanf(line, " count: %ld", &n) == 1)
+			pages += n;
+	fclose(f);
+	return pages * (GT_PAGE / 1024);
+}
+
 long gt_xen_free_mb(void)
 {
 	FILE *p = popen("xl info 2>/dev/null", "r");

@@ -72,6 +72,11 @@ int gt_unmap(int fd, uint64_t index, unsigned int n);
 bool gt_dom0_is_pv(void);
 /* The /proc/meminfo line @key ("MemFree") in kB, or -1. */
 long gt_meminfo_kb(const char *key);
+/*
+ * Free memory in kB, pages on the per-CPU free lists included (which
+ * MemFree leaves out: tens of MB after a burst of frees), or -1.
+ */
+long gt_free_kb(void);
 /* Xen's free memory in MiB (free_memory of "xl info"), or -1. */
 long gt_xen_free_mb(void);
 
