@@ -13,7 +13,8 @@
 #   XT_EXTRA     directory of extra tests (docs/testing.md)
 #   XT_KMODS     extra test-only kernel modules for dom0
 #   XT_TIMEOUT   per-test timeout in seconds (default: 60)
-#   XT_BOOT_TIMEOUT  whole-boot timeout in seconds (default: 300)
+#   XT_BOOT_TIMEOUT  whole-boot timeout in seconds (default: 600; a hang is
+#                caught sooner by the per-test timeout and the stall watch)
 #   XT_POST      1 to run the post-suite checks (default: 1)
 #   XT_XENSTORED cxenstored (default) or oxenstored
 #   XT_QEMU_ARGS QEMU display arguments (default: -vga cirrus)
@@ -57,7 +58,7 @@ XT_BUILD=${XT_BUILD:-build}
 XT_BUILD=$(cd "$XT_BUILD" && pwd)
 export XT_BUILD
 export XT_GNTDEV=${XT_GNTDEV:-stock}
-BOOT_TIMEOUT=${XT_BOOT_TIMEOUT:-300}
+BOOT_TIMEOUT=${XT_BOOT_TIMEOUT:-600}
 
 # Everything of this boot lives in its own directory, so that boots can
 # run side by side on one build tree; it is removed after a clean run.
