@@ -21,7 +21,7 @@
 #include "dmabuf-util.h"
 
 #define MAXPAGES 8100
-#define ROUNDS 11
+#define ROUNDS 21
 
 static uint32_t refs[MAXPAGES];
 
