@@ -97,12 +97,7 @@ static int gdmb_block_alloc(struct gdmb_buf *buf)
 	if (ret)
 		return ret;
 hold:
-	ret = gnttab_pages_set_private(nr, buf->pages);
-	if (ret) {
-		gnttab_pages_clear_private(nr, buf->pages);
-		gdmb_pages_add(gdmb_give_back(nr, buf->pages));
-	}
-	return ret;
+	return gdmb_hold(nr, buf->pages);
 }
 
 /* ---- ranges ---- */

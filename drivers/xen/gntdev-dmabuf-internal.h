@@ -173,6 +173,7 @@ void gdmb_pages_exit(void);
 const struct gdmb_pages_ops *gdmb_pages_ops(u32 flags);
 void gdmb_pages_tidy(void);
 int gdmb_hand_over(unsigned int nr, struct page **pages);
+int gdmb_hold(unsigned int nr, struct page **pages);
 unsigned int gdmb_give_back(unsigned int nr, struct page **pages);
 bool gdmb_pool_take_block(unsigned int nr, struct page **pages);
 bool gdmb_pool_put_block(unsigned int nr, struct page **pages);

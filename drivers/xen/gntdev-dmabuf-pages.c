@@ -229,6 +229,21 @@ int gdmb_hand_over(unsigned int nr, struct page **pages)
 	return 0;
 }
 
+/*
+ * @nr pages whose frames are handed over become grant slots; on failure
+ * they are given back, none held.
+ */
+int gdmb_hold(unsigned int nr, struct page **pages)
+{
+	int ret = gnttab_pages_set_private(nr, pages);
+
+	if (ret) {
+		gnttab_pages_clear_private(nr, pages);
+		gdmb_pages_add(gdmb_give_back(nr, pages));
+	}
+	return ret;
+}
+
 /* Retry the parked pages, a batch at a time, until Xen runs short. */
 static void gdmb_pvh_tidy(void)
 {
@@ -469,12 +484,7 @@ static int gdmb_pvh_alloc(struct gdmb_buf *buf)
 	ret = gdmb_hand_over(nr - got, pages + got);
 	if (ret)
 		goto err_pool;
-	ret = gnttab_pages_set_private(nr, pages);
-	if (ret) {
-		gnttab_pages_clear_private(nr, pages);
-		gdmb_pages_add(gdmb_give_back(nr, pages));
-	}
-	return ret;
+	return gdmb_hold(nr, pages);
 
 err_free:
 	while (i-- > got)

@@ -8,8 +8,9 @@
  * records (struct gdmb_rec), whose lifetimes and lock order are in
  * gntdev-dmabuf-internal.h; gdmb_track_lock, a spinlock, protects every
  * record's list linkage, ->ctx and ->released.  The buffers themselves
- * are gntdev-dmabuf-exp.c's.  Module init and exit of the dma-buf side
- * (backing stores, import device) go through here too.
+ * are gntdev-dmabuf-exp.c's.  The dma-buf side's module init (the
+ * backing stores, before the device exists) and exit go through here;
+ * the import device is set up by gntdev_dmabuf_imp_init() once it does.
  */
 #include <linux/dma-buf.h>
 #include <linux/err.h>
