@@ -62,6 +62,7 @@
 #include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -105,6 +106,7 @@ static unsigned int gdmb_pool_len;	/* pages in both, gdmb_pool_lock */
 static DEFINE_SPINLOCK(gdmb_pool_lock);
 static unsigned int gdmb_pool_max = 8192;
 static struct shrinker *gdmb_pool_shrinker;
+static DEFINE_MUTEX(gdmb_trim_lock);	/* one trim at a time */
 
 /* A pool nobody has released into for this long is drained. */
 #define GDMB_POOL_IDLE	(10 * HZ)
@@ -383,14 +385,25 @@ static unsigned int gdmb_block_give_back(struct gdmb_block *b)
  * Give pooled pages back to Xen and the allocator until at most @keep
  * remain or @budget are freed (a block goes whole); returns how many
  * were freed.  Stops once Xen runs short: parked ones count as held.
+ *
+ * Trims run one at a time under gdmb_trim_lock, so one that returns has
+ * seen every page an earlier one took off the lists given back; a
+ * shrinker (@wait false) does not queue behind another trim.  A page
+ * leaves dmabuf_pool together with its frame leaving dmabuf_frames_out
+ * (or, parked, joining dmabuf_pages), under gntdev_stats_lock().
  */
-static unsigned long gdmb_pool_trim(unsigned int keep, unsigned long budget)
+static unsigned long gdmb_pool_trim(unsigned int keep, unsigned long budget,
+				    bool wait)
 {
 	struct page *batch[GDMB_PAGES_BATCH];
 	struct gdmb_block *b;
 	unsigned long done = 0;
 	unsigned int n, parked;
 
+	if (!wait && !mutex_trylock(&gdmb_trim_lock))
+		return 0;
+	if (wait)
+		mutex_lock(&gdmb_trim_lock);
 	while (done < budget) {
 		spin_lock(&gdmb_pool_lock);
 		n = 0;
@@ -413,25 +426,27 @@ static unsigned long gdmb_pool_trim(unsigned int keep, unsigned long budget)
 		spin_unlock(&gdmb_pool_lock);
 		if (!n)
 			break;
-		gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, -(long)n);
+		gntdev_stats_lock();
 		if (b) {
 			parked = gdmb_block_give_back(b);
 			kfree(b);
 		} else {
 			parked = gdmb_give_back(n, batch);
 		}
+		gdmb_pages_add(parked);
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, -(long)n);
+		gntdev_stats_unlock();
 		done += n - parked;
-		if (parked) {
-			gdmb_pages_add(parked);
+		if (parked)
 			break;
-		}
 	}
+	mutex_unlock(&gdmb_trim_lock);
 	return done;
 }
 
 static void gdmb_pool_age(struct work_struct *work)
 {
-	gdmb_pool_trim(0, ULONG_MAX);
+	gdmb_pool_trim(0, ULONG_MAX, true);
 }
 
 static unsigned long gdmb_pool_count(struct shrinker *s,
@@ -443,7 +458,7 @@ static unsigned long gdmb_pool_count(struct shrinker *s,
 static unsigned long gdmb_pool_scan(struct shrinker *s,
 				    struct shrink_control *sc)
 {
-	unsigned long done = gdmb_pool_trim(0, sc->nr_to_scan);
+	unsigned long done = gdmb_pool_trim(0, sc->nr_to_scan, false);
 
 	return done ?: SHRINK_STOP;
 }
@@ -454,7 +469,7 @@ static int gdmb_pool_max_set(const char *val, const struct kernel_param *kp)
 	int ret = param_set_uint(val, kp);
 
 	if (!ret)
-		gdmb_pool_trim(READ_ONCE(gdmb_pool_max), ULONG_MAX);
+		gdmb_pool_trim(READ_ONCE(gdmb_pool_max), ULONG_MAX, true);
 	return ret;
 }
 
@@ -550,6 +565,6 @@ void gdmb_pages_exit(void)
 		return;
 	gntdev_shrinker_destroy(gdmb_pool_shrinker);
 	cancel_delayed_work_sync(&gdmb_pool_work);
-	gdmb_pool_trim(0, ULONG_MAX);
+	gdmb_pool_trim(0, ULONG_MAX, true);
 	gdmb_pvh_tidy();
 }

@@ -7,15 +7,19 @@
  * counters live as long as the module; the debugfs entries are created
  * by gntdev_stats_init() and removed by gntdev_stats_exit().  A debugfs
  * failure is not fatal: the counters still count, nobody can read them.
+ * gntdev_stats_mutex orders a read of the file against the changes made
+ * under gntdev_stats_lock().
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/mutex.h>
 #include <linux/seq_file.h>
 
 #include "gntdev-stats.h"
 
 static atomic_long_t gntdev_stats[GNTDEV_STAT_NR];
 static struct dentry *gntdev_stats_dir;
+static DEFINE_MUTEX(gntdev_stats_mutex);
 
 static const char *const gntdev_stat_names[GNTDEV_STAT_NR] = {
 	[GNTDEV_STAT_FILES] = "files",
@@ -43,13 +47,25 @@ void gntdev_stat_add(enum gntdev_stat stat, long delta)
 		atomic_long_add(delta, &gntdev_stats[stat]);
 }
 
+void gntdev_stats_lock(void)
+{
+	mutex_lock(&gntdev_stats_mutex);
+}
+
+void gntdev_stats_unlock(void)
+{
+	mutex_unlock(&gntdev_stats_mutex);
+}
+
 static int gntdev_stats_show(struct seq_file *m, void *unused)
 {
 	unsigned int i;
 
+	mutex_lock(&gntdev_stats_mutex);
 	for (i = 0; i < GNTDEV_STAT_NR; i++)
 		seq_printf(m, "%s %ld\n", gntdev_stat_names[i],
 			   atomic_long_read(&gntdev_stats[i]));
+	mutex_unlock(&gntdev_stats_mutex);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gntdev_stats);

@@ -8,7 +8,10 @@
  * debugfs as /sys/kernel/debug/xen-gntdev/stats, one "name value" line
  * each, so tests can assert that a run returns every counter to its
  * baseline.  They are statistics, not state: no code path may branch on
- * them.
+ * them.  A change to several counters that must read as one (a pooled
+ * frame given back leaves dmabuf_pool and dmabuf_frames_out) is made
+ * between gntdev_stats_lock() and gntdev_stats_unlock(), which may
+ * sleep: a read of the file sees all of it or none.
  */
 #ifndef _XEN_GNTDEV_STATS_H
 #define _XEN_GNTDEV_STATS_H
@@ -35,6 +38,8 @@ enum gntdev_stat {
 };
 
 void gntdev_stat_add(enum gntdev_stat stat, long delta);
+void gntdev_stats_lock(void);
+void gntdev_stats_unlock(void);
 int gntdev_stats_init(void);
 void gntdev_stats_exit(void);
 
