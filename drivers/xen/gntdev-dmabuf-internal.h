@@ -35,11 +35,15 @@
  *	while the record is on it, one to each waiter while it waits.
  *	Linked on ctx->exports, with rec->ctx set, under gdmb_track_lock
  *	only; whichever of the buffer's release and the context's release
- *	comes first unlinks it.  A released record is never on a list.
+ *	comes first unlinks it.  Released, it leaves ctx->exports; if the
+ *	context reports release events it moves, with the list's
+ *	reference, to ctx->released (rec->ctx still set) until read(), and
+ *	is on no list otherwise.
  *
  * struct gntdev_dmabuf_ctx - per gntdev file, from open() to release();
- *	on release it unlinks its records (the buffers stay alive) and
- *	releases its imports (gntdev-dmabuf-imp.c says how).
+ *	on release it unlinks its records (the buffers stay alive), drops
+ *	the unread release events and releases its imports
+ *	(gntdev-dmabuf-imp.c says how).
  *
  * Lock order: dma-buf core locks, then buf->lock, then gdmb_track_lock
  * (a spinlock, innermost, never held across anything that sleeps).  The
@@ -70,6 +74,13 @@
 
 struct gntdev_dmabuf_ctx {
 	struct list_head exports;	/* gdmb_rec.node, gdmb_track_lock */
+	/* Release events (gntdev-dmabuf.c), under gdmb_track_lock: */
+	struct list_head released;	/* gdmb_rec.node, oldest first */
+	unsigned int nreleased;
+	bool events;			/* on since the first poll()/read() */
+	bool lost;			/* a release was dropped: queue full */
+	wait_queue_head_t release_wq;	/* readers and pollers */
+	struct mutex read_lock;		/* one read() at a time */
 	struct mutex imp_lock;		/* @imports */
 	struct list_head imports;	/* gdmb_imp.node, newest first */
 };
@@ -79,9 +90,10 @@ struct gdmb_range;
 
 struct gdmb_rec {
 	struct kref ref;
-	struct list_head node;		/* on ctx->exports, or empty */
+	struct list_head node;		/* on ctx->exports or ->released */
 	struct gntdev_dmabuf_ctx *ctx;	/* NULL once unlinked */
 	unsigned int fd;		/* fd number returned at export */
+	u64 ino;			/* the dma-buf's inode number */
 	bool released;			/* set once, under gdmb_track_lock */
 	wait_queue_head_t wq;
 };

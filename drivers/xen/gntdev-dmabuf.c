@@ -4,10 +4,12 @@
  * /dev/xen/gntdev: export of foreign grants (DMABUF_EXP_FROM_REFS, _V2)
  * and EXP_WAIT_RELEASED; the import ioctls are gntdev-dmabuf-imp.c's.
  *
- * Owns the per-file context (struct gntdev_dmabuf_ctx) and the export
+ * Owns the per-file context (struct gntdev_dmabuf_ctx), the export
  * records (struct gdmb_rec), whose lifetimes and lock order are in
- * gntdev-dmabuf-internal.h; gdmb_track_lock, a spinlock, protects every
- * record's list linkage, ->ctx and ->released.  The buffers themselves
+ * gntdev-dmabuf-internal.h, and the release events read() and poll()
+ * report (include/uapi/xen/gntdev.h); gdmb_track_lock, a spinlock,
+ * protects every record's list linkage, ->ctx and ->released, and each
+ * context's event queue.  The buffers themselves
  * are gntdev-dmabuf-exp.c's.  The dma-buf side's module init (the
  * backing stores, before the device exists) and exit go through here;
  * the import device is set up by gntdev_dmabuf_imp_init() once it does.
@@ -16,9 +18,12 @@
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/jiffies.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <xen/xen.h>
 
@@ -57,31 +62,47 @@ void gdmb_rec_put(struct gdmb_rec *rec)
 
 /* Link @rec on @ctx's list; the list gets its own reference. */
 static void gdmb_rec_publish(struct gntdev_dmabuf_ctx *ctx,
-			     struct gdmb_rec *rec, unsigned int fd)
+			     struct gdmb_rec *rec, unsigned int fd, u64 ino)
 {
 	kref_get(&rec->ref);
 	spin_lock(&gdmb_track_lock);
 	rec->fd = fd;
+	rec->ino = ino;
 	rec->ctx = ctx;
 	list_add(&rec->node, &ctx->exports);
 	spin_unlock(&gdmb_track_lock);
 }
 
-/* Mark @rec released, unlink it and wake its waiters. */
+/*
+ * Mark @rec released, unlink it and wake its waiters; queue it as a
+ * release event if its context reports them.  The context's wait queue
+ * is woken under the lock: once it is dropped the context may be gone.
+ */
 void gdmb_rec_release(struct gdmb_rec *rec)
 {
-	bool linked;
+	struct gntdev_dmabuf_ctx *ctx;
+	bool put = false;
 
 	spin_lock(&gdmb_track_lock);
-	linked = rec->ctx;
-	if (linked) {
+	ctx = rec->ctx;
+	if (ctx) {
 		list_del_init(&rec->node);
-		rec->ctx = NULL;
+		if (ctx->events &&
+		    ctx->nreleased < GNTDEV_DMABUF_RELEASE_QUEUE) {
+			list_add_tail(&rec->node, &ctx->released);
+			ctx->nreleased++;
+		} else {
+			ctx->lost |= ctx->events;
+			rec->ctx = NULL;
+			put = true;
+		}
+		if (ctx->events)
+			wake_up_interruptible(&ctx->release_wq);
 	}
 	rec->released = true;
 	spin_unlock(&gdmb_track_lock);
 	wake_up_all(&rec->wq);
-	if (linked)
+	if (put)
 		gdmb_rec_put(rec);
 }
 
@@ -130,7 +151,7 @@ int gntdev_dmabuf_exp(struct gntdev_dmabuf_ctx *ctx,
 		dma_buf_put(dmabuf);
 		return fd;
 	}
-	gdmb_rec_publish(ctx, rec, fd);
+	gdmb_rec_publish(ctx, rec, fd, file_inode(dmabuf->file)->i_ino);
 	out->dmabuf = dmabuf;
 	out->fd = fd;
 	return 0;
@@ -188,6 +209,117 @@ long gntdev_dmabuf_wait_released(struct gntdev_dmabuf_ctx *ctx, u32 fd,
 	return -EINTR;
 }
 
+/* ---- release events ---- */
+
+/* Turn @ctx's release events on: the first poll() or read() does. */
+static void gdmb_events_on(struct gntdev_dmabuf_ctx *ctx)
+{
+	if (READ_ONCE(ctx->events))
+		return;
+	spin_lock(&gdmb_track_lock);
+	ctx->events = true;
+	spin_unlock(&gdmb_track_lock);
+}
+
+static bool gdmb_events_pending(struct gntdev_dmabuf_ctx *ctx)
+{
+	bool pending;
+
+	spin_lock(&gdmb_track_lock);
+	pending = ctx->lost || !list_empty(&ctx->released);
+	spin_unlock(&gdmb_track_lock);
+	return pending;
+}
+
+__poll_t gntdev_dmabuf_poll(struct gntdev_dmabuf_ctx *ctx, struct file *filp,
+			    poll_table *wait)
+{
+	gdmb_events_on(ctx);
+	poll_wait(filp, &ctx->release_wq, wait);
+	return gdmb_events_pending(ctx) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/*
+ * The oldest event into @ev, left queued (a failed copy to userspace
+ * loses nothing); false if none.  @rec gets the record to dequeue, NULL
+ * for the "lost" marker.
+ */
+static bool gdmb_event_peek(struct gntdev_dmabuf_ctx *ctx,
+			    struct gntdev_dmabuf_release *ev,
+			    struct gdmb_rec **rec)
+{
+	bool found = true;
+
+	memset(ev, 0, sizeof(*ev));
+	spin_lock(&gdmb_track_lock);
+	*rec = NULL;
+	if (ctx->lost) {
+		ev->fd = ~0u;
+		ev->flags = GNTDEV_DMABUF_RELEASE_LOST;
+	} else if (!list_empty(&ctx->released)) {
+		*rec = list_first_entry(&ctx->released, struct gdmb_rec, node);
+		ev->ino = (*rec)->ino;
+		ev->fd = (*rec)->fd;
+	} else {
+		found = false;
+	}
+	spin_unlock(&gdmb_track_lock);
+	return found;
+}
+
+/* Dequeue what gdmb_event_peek() returned; only readers dequeue. */
+static void gdmb_event_pop(struct gntdev_dmabuf_ctx *ctx,
+			   struct gdmb_rec *rec)
+{
+	spin_lock(&gdmb_track_lock);
+	if (rec) {
+		list_del_init(&rec->node);
+		rec->ctx = NULL;
+		ctx->nreleased--;
+	} else {
+		ctx->lost = false;
+	}
+	spin_unlock(&gdmb_track_lock);
+	if (rec)
+		gdmb_rec_put(rec);
+}
+
+ssize_t gntdev_dmabuf_read(struct gntdev_dmabuf_ctx *ctx, char __user *buf,
+			   size_t count, bool nonblock)
+{
+	struct gntdev_dmabuf_release ev;
+	struct gdmb_rec *rec;
+	size_t done = 0;
+	int ret;
+
+	if (count < sizeof(ev))
+		return -EINVAL;
+	gdmb_events_on(ctx);
+	if (mutex_lock_interruptible(&ctx->read_lock))
+		return -ERESTARTSYS;
+	while (!gdmb_events_pending(ctx)) {
+		ret = -EAGAIN;
+		if (nonblock)
+			goto out;
+		mutex_unlock(&ctx->read_lock);
+		if (wait_event_interruptible(ctx->release_wq,
+					     gdmb_events_pending(ctx)))
+			return -ERESTARTSYS;
+		if (mutex_lock_interruptible(&ctx->read_lock))
+			return -ERESTARTSYS;
+	}
+	while (count - done >= sizeof(ev) && gdmb_event_peek(ctx, &ev, &rec)) {
+		if (copy_to_user(buf + done, &ev, sizeof(ev)))
+			break;
+		gdmb_event_pop(ctx, rec);
+		done += sizeof(ev);
+	}
+	ret = done ? (ssize_t)done : -EFAULT;
+out:
+	mutex_unlock(&ctx->read_lock);
+	return ret;
+}
+
 /* ---- the per-file context ---- */
 
 struct gntdev_dmabuf_ctx *gntdev_dmabuf_open(void)
@@ -197,6 +329,9 @@ struct gntdev_dmabuf_ctx *gntdev_dmabuf_open(void)
 	if (!ctx)
 		return NULL;
 	INIT_LIST_HEAD(&ctx->exports);
+	INIT_LIST_HEAD(&ctx->released);
+	init_waitqueue_head(&ctx->release_wq);
+	mutex_init(&ctx->read_lock);
 	mutex_init(&ctx->imp_lock);
 	INIT_LIST_HEAD(&ctx->imports);
 	return ctx;
@@ -212,6 +347,11 @@ void gntdev_dmabuf_release(struct gntdev_dmabuf_ctx *ctx)
 		rec->ctx = NULL;
 		list_move(&rec->node, &dead);
 	}
+	list_for_each_entry_safe(rec, tmp, &ctx->released, node) {
+		rec->ctx = NULL;
+		list_move(&rec->node, &dead);
+	}
+	ctx->nreleased = 0;
 	spin_unlock(&gdmb_track_lock);
 	/* With rec->ctx NULL, the buffer's release leaves rec->node alone. */
 	list_for_each_entry_safe(rec, tmp, &dead, node) {
@@ -219,6 +359,7 @@ void gntdev_dmabuf_release(struct gntdev_dmabuf_ctx *ctx)
 		gdmb_rec_put(rec);
 	}
 	gntdev_dmabuf_imp_release_all(ctx);
+	mutex_destroy(&ctx->read_lock);
 	mutex_destroy(&ctx->imp_lock);
 	kfree(ctx);
 }

@@ -10,12 +10,14 @@
  * buffer with its fd number reserved but not installed: the caller
  * writes the number to userspace, then commits (installs the fd) or
  * aborts (the buffer goes away).  Buffers may outlive the gntdev file:
- * the context only tracks them for EXP_WAIT_RELEASED.  An import works
+ * the context only tracks them for EXP_WAIT_RELEASED and for the
+ * release events poll() and read() of the file report.  An import works
  * the same way round: the caller copies its refs out, or undoes it.
  */
 #ifndef _XEN_GNTDEV_DMABUF_H
 #define _XEN_GNTDEV_DMABUF_H
 
+#include <linux/poll.h>
 #include <linux/types.h>
 
 struct device;
@@ -56,6 +58,10 @@ void gntdev_dmabuf_exp_commit(struct gntdev_dmabuf_new *out);
 void gntdev_dmabuf_exp_abort(struct gntdev_dmabuf_new *out);
 long gntdev_dmabuf_wait_released(struct gntdev_dmabuf_ctx *ctx, u32 fd,
 				 u32 wait_to_ms);
+__poll_t gntdev_dmabuf_poll(struct gntdev_dmabuf_ctx *ctx, struct file *filp,
+			    poll_table *wait);
+ssize_t gntdev_dmabuf_read(struct gntdev_dmabuf_ctx *ctx, char __user *buf,
+			   size_t count, bool nonblock);
 
 int gntdev_dmabuf_init(void);
 void gntdev_dmabuf_exit(void);

@@ -3,12 +3,13 @@
  * gntdev-main.c - the xen-gntdev module: /dev/xen/gntdev, its per-open
  * state and the ioctl dispatch.
  *
- * Owns the misc device (registered from module init to module exit), the
- * module parameter "limit", and struct gntdev_file: allocated by open(),
+ * Owns the misc device (registered from module init to module exit) and
+ * its "features" sysfs attribute, the module parameter "limit", and
+ * struct gntdev_file: allocated by open(),
  * freed by release() after every range still listed has been unlisted
  * and put (ranges still mmap()ed elsewhere cannot exist then: each VMA
  * pins the file).  The per-file dma-buf context is created on open and
- * handed back on release.
+ * handed back on release; poll() and read() go to it (release events).
  *
  * gntdev_dispatch() is the one switch naming every command.  Each case
  * calls a gntdev_ioctl_*() function that copies its argument in once
@@ -16,13 +17,16 @@
  * never touches userspace, and writes the results back.  The exception
  * is GRANT_COPY, whose segments name user memory by design (gntdev-copy.c).
  */
+#include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <xen/xen.h>
 
@@ -400,19 +404,54 @@ static long gntdev_ioctl(struct file *filp, unsigned int cmd,
 	return gntdev_dispatch(filp, cmd, (void __user *)arg);
 }
 
+/* poll() and read(): release events of this file's exports. */
+static __poll_t gntdev_poll(struct file *filp, poll_table *wait)
+{
+	struct gntdev_file *gf = filp->private_data;
+
+	return gntdev_dmabuf_poll(gf->dmabuf, filp, wait);
+}
+
+static ssize_t gntdev_read(struct file *filp, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	struct gntdev_file *gf = filp->private_data;
+
+	return gntdev_dmabuf_read(gf->dmabuf, buf, count,
+				  filp->f_flags & O_NONBLOCK);
+}
+
 static const struct file_operations gntdev_fops = {
 	.owner = THIS_MODULE,
 	.open = gntdev_open,
 	.release = gntdev_release,
+	.read = gntdev_read,
+	.poll = gntdev_poll,
 	.mmap = gntdev_mmap,
 	.unlocked_ioctl = gntdev_ioctl,
 	.compat_ioctl = gntdev_compat_ioctl,
 };
 
+/* The "features" attribute (include/uapi/xen/gntdev.h). */
+static ssize_t features_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "export export-v2 wait-released release-events import import-v2%s\n",
+			  xen_pv_domain() ? "" : " contig-wc contig-coherent");
+}
+static DEVICE_ATTR_RO(features);
+
+static struct attribute *gntdev_attrs[] = {
+	&dev_attr_features.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(gntdev);
+
 static struct miscdevice gntdev_miscdev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "xen/gntdev",
 	.fops = &gntdev_fops,
+	.groups = gntdev_groups,
 };
 
 static int __init gntdev_init(void)
@@ -474,5 +513,5 @@ module_exit(gntdev_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("User-space access to Xen grants (/dev/xen/gntdev)");
-MODULE_VERSION("xgd-0.3.0");
+MODULE_VERSION("xgd-0.4.0");
 GNTDEV_IMPORT_NS_DMA_BUF();

@@ -46,65 +46,94 @@ static uint64_t median(uint64_t *v, unsigned int n)
 	return v[n / 2];
 }
 
-/* One classic map+unmap of @n refs; 0 or -1. */
-static int classic(int gfd, int domid, unsigned int n)
+/* Phases of one round, for the breakdown lines. */
+enum { C_MAP, C_MMAP, C_MUNMAP, C_UNMAP, E_EXPORT, E_CLOSE, E_WAIT, NPHASE };
+static const char *const phase_name[NPHASE] = {
+	"map", "mmap+touch", "munmap", "unmap", "export", "close", "wait",
+};
+
+/* Microseconds since *@t, which becomes now. */
+static uint64_t lap(uint64_t *t)
+{
+	uint64_t now = now_us(), d = now - *t;
+
+	*t = now;
+	return d;
+}
+
+/* One classic map+unmap of @n refs, phases in @ph; 0 or -1. */
+static int classic(int gfd, int domid, unsigned int n, uint64_t *ph)
 {
 	size_t len = (size_t)n * GT_PAGE;
 	volatile uint8_t *m;
-	uint64_t index;
+	uint64_t index, t = now_us();
 	unsigned int i;
 	int ret = 0;
 
 	if (gt_map(gfd, domid, refs, n, &index))
 		return -1;
+	ph[C_MAP] = lap(&t);
 	m = mmap(NULL, len, PROT_READ, MAP_SHARED, gfd, (off_t)index);
 	if (m == MAP_FAILED) {
 		ret = -1;
 	} else {
 		for (i = 0; i < n; i++)
 			(void)m[(size_t)i * GT_PAGE];
+		ph[C_MMAP] = lap(&t);
 		munmap((void *)m, len);
+		ph[C_MUNMAP] = lap(&t);
 	}
 	if (gt_unmap(gfd, index, n))
 		ret = -1;
+	ph[C_UNMAP] = lap(&t);
 	return ret;
 }
 
-/* One export+release of @n refs with @flags; 0 or an errno. */
-static int export(int gfd, int domid, unsigned int n, uint32_t flags)
+/* One export+release of @n refs with @flags, phases in @ph; 0 or an errno. */
+static int export(int gfd, int domid, unsigned int n, uint32_t flags,
+		  uint64_t *ph)
 {
+	uint64_t t = now_us();
 	int fd, ret;
 
 	ret = dmb_export(gfd, flags, (uint32_t)domid, n, refs, &fd);
 	if (ret)
 		return ret;
+	ph[E_EXPORT] = lap(&t);
 	close(fd);
+	ph[E_CLOSE] = lap(&t);
 	ret = dmb_wait(gfd, fd, 5000);
+	ph[E_WAIT] = lap(&t);
 	return ret == ENOENT ? 0 : ret;
 }
 
 static void bench(int gfd, int domid, unsigned int n, bool contig)
 {
 	uint64_t c[ROUNDS], e[ROUNDS], w[ROUNDS], t, mc, me, mw;
-	char extra[96];
-	unsigned int r;
+	uint64_t ph[NPHASE][ROUNDS], one[NPHASE], scratch[NPHASE];
+	char extra[96], line[256];
+	unsigned int r, p;
+	size_t len;
 	int bad = 0;
 
 	/* Warm up: caches, and the PVH pool of handed-over frames. */
-	bad |= classic(gfd, domid, n);
-	bad |= export(gfd, domid, n, 0);
+	bad |= classic(gfd, domid, n, scratch);
+	bad |= export(gfd, domid, n, 0, scratch);
 	if (contig)
-		bad |= export(gfd, domid, n, GNTDEV_DMA_FLAG_WC);
+		bad |= export(gfd, domid, n, GNTDEV_DMA_FLAG_WC, scratch);
 	for (r = 0; r < ROUNDS && !bad; r++) {
 		t = now_us();
-		bad |= classic(gfd, domid, n);
+		bad |= classic(gfd, domid, n, one);
 		c[r] = now_us() - t;
 		t = now_us();
-		bad |= export(gfd, domid, n, 0);
+		bad |= export(gfd, domid, n, 0, one);
 		e[r] = now_us() - t;
+		for (p = 0; p < NPHASE; p++)
+			ph[p][r] = one[p];
 		if (contig) {
 			t = now_us();
-			bad |= export(gfd, domid, n, GNTDEV_DMA_FLAG_WC);
+			bad |= export(gfd, domid, n, GNTDEV_DMA_FLAG_WC,
+				      scratch);
 			w[r] = now_us() - t;
 		}
 	}
@@ -122,6 +151,14 @@ static void bench(int gfd, int domid, unsigned int n, bool contig)
 	xt_ok(true,
 	      "%u refs: classic %.1f us/page, export %.1f us/page, export/classic %.2f%s",
 	      n, (double)mc / n, (double)me / n, (double)me / mc, extra);
+	/* Where the time goes: each phase's median, us a page. */
+	len = 0;
+	for (p = 0; p < NPHASE; p++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+					"%s%s %.2f", p ? ", " : "",
+					phase_name[p],
+					(double)median(ph[p], ROUNDS) / n);
+	xt_diag("%u refs, us/page: %s", n, line);
 }
 
 int main(void)

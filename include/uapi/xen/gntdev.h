@@ -306,4 +306,52 @@ struct ioctl_gntdev_dmabuf_imp_to_refs_v2 {
 #define IOCTL_GNTDEV_DMABUF_EXP_TO_REFS_RELEASE \
 	IOCTL_GNTDEV_DMABUF_IMP_RELEASE
 
+
+/*
+ * This project's extensions.  They use no ioctl number, so none can
+ * collide with a number upstream assigns later.
+ *
+ * Release events.  Once a gntdev file has been poll()ed or read() (the
+ * first call turns them on), every later release of a buffer exported
+ * through it - the moment EXP_WAIT_RELEASED would return 0 - queues one
+ * struct gntdev_dmabuf_release.  poll() reports EPOLLIN while one is
+ * queued; read() returns as many whole records as fit, oldest first,
+ * each release exactly once.  read() errors: EINVAL for a buffer smaller
+ * than one record, EAGAIN with O_NONBLOCK and nothing queued (a blocking
+ * read waits, interruptibly), EFAULT.  At most GNTDEV_DMABUF_RELEASE_QUEUE
+ * records wait: later releases are dropped and the next read() returns
+ * first a record with GNTDEV_DMABUF_RELEASE_LOST (ino 0, fd ~0), after
+ * which the reader must ask EXP_WAIT_RELEASED (timeout 0) about each
+ * buffer it still holds.  Records go with the file; a release no longer
+ * reported by EXP_WAIT_RELEASED (ENOENT) may still be read.
+ */
+struct gntdev_dmabuf_release {
+	/* The buffer: st_ino of its dma-buf fd, unique while the system runs. */
+	__u64 ino;
+	/* The fd number its export returned (it may have been reused since). */
+	__u32 fd;
+	/* GNTDEV_DMABUF_RELEASE_* bits. */
+	__u32 flags;
+};
+
+#define GNTDEV_DMABUF_RELEASE_LOST	(1u << 0)
+#define GNTDEV_DMABUF_RELEASE_QUEUE	4096
+
+/*
+ * Features.  The gntdev device's read-only sysfs attribute "features"
+ * (/sys/dev/char/MAJOR:MINOR/features, from the st_rdev of an open
+ * /dev/xen/gntdev) is one line of space-separated words, each present
+ * only if this module and this dom0 support it:
+ *   export          DMABUF_EXP_FROM_REFS
+ *   export-v2       DMABUF_EXP_FROM_REFS_V2 (data offset)
+ *   wait-released   DMABUF_EXP_WAIT_RELEASED
+ *   release-events  poll() and read() of release events (above)
+ *   import          DMABUF_IMP_TO_REFS and DMABUF_IMP_RELEASE
+ *   import-v2       DMABUF_IMP_TO_REFS_V2
+ *   contig-wc       GNTDEV_DMA_FLAG_WC (PVH dom0)
+ *   contig-coherent GNTDEV_DMA_FLAG_COHERENT (PVH dom0)
+ * A word keeps its meaning once listed; readers ignore words they do not
+ * know.  Upstream's module has no such attribute.
+ */
+
 #endif /* __LINUX_PUBLIC_GNTDEV_H__ */
