@@ -14,6 +14,10 @@
  * the unmap goes through gntdev_grant_unmap_async().  The pages go back
  * and the counters drop before the release record is marked, so
  * EXP_WAIT_RELEASED answers 0 only when everything is returned.
+ *
+ * Every exported buffer is on gdmb_live (under gdmb_live_lock, a mutex
+ * taken before buf->lock) from its export to its destruction, for the
+ * debugfs listing gdmb_exp_show() prints.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -25,13 +29,19 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <xen/grant_table.h>
 #include <xen/xen.h>
 
 #include "gntdev-dmabuf-internal.h"
+#include "gntdev-internal.h"
 #include "gntdev-stats.h"
+
+static LIST_HEAD(gdmb_live);
+static DEFINE_MUTEX(gdmb_live_lock);
 
 /* ---- grant mappings of the pages ---- */
 
@@ -129,6 +139,12 @@ static void gdmb_pages_leak(struct gdmb_buf *buf)
 
 static void gdmb_buf_destroy(struct gdmb_buf *buf)
 {
+	/* Only the export and this ever touch buf->live. */
+	if (!list_empty(&buf->live)) {
+		mutex_lock(&gdmb_live_lock);
+		list_del(&buf->live);
+		mutex_unlock(&gdmb_live_lock);
+	}
 	kvfree(buf->unmap_ops);
 	kvfree(buf->unmap_pages);
 	kvfree(buf->handles);
@@ -218,7 +234,10 @@ static struct gdmb_buf *gdmb_buf_create(u32 domid, u32 count, u32 data_ofs,
 	buf->refs = refs;
 	buf->count = count;
 	buf->data_ofs = data_ofs;
+	buf->flags = flags;
 	buf->domid = domid;
+	buf->pid = task_tgid_nr(current);
+	INIT_LIST_HEAD(&buf->live);
 	mutex_init(&buf->lock);
 	INIT_LIST_HEAD(&buf->attachments);
 	buf->rec = gdmb_rec_alloc();
@@ -540,6 +559,7 @@ static void gdmb_release(struct dma_buf *dmabuf)
 
 	/* Counters are back at baseline before any waiter wakes up. */
 	gntdev_stat_add(GNTDEV_STAT_DMABUF_EXPORTS, -1);
+	WRITE_ONCE(buf->released, true);
 	/* Importers must vunmap first (PV: the alias goes in the free). */
 	if (WARN_ON_ONCE(buf->vmap_users)) {
 		buf->vmap_users = 0;
@@ -601,7 +621,48 @@ struct dma_buf *gdmb_buf_export(u32 domid, u32 count, u32 data_ofs,
 	}
 	/* From here on the dma-buf owns buf: dma_buf_put() frees it. */
 	buf->dmabuf = dmabuf;
+	buf->ino = file_inode(dmabuf->file)->i_ino;
+	mutex_lock(&gdmb_live_lock);
+	list_add_tail(&buf->live, &gdmb_live);
+	mutex_unlock(&gdmb_live_lock);
 	*rec = buf->rec;
 	gntdev_stat_add(GNTDEV_STAT_DMABUF_EXPORTS, 1);
 	return dmabuf;
+}
+
+/*
+ * The debugfs listing: one "export" line per buffer from its export to
+ * its destruction (state "unmapping" once released, until its grants
+ * are unmapped).  buf->dmabuf is not touched: after ->release it is gone.
+ */
+void gdmb_exp_show(struct seq_file *m)
+{
+	struct gdmb_attach *att;
+	struct gdmb_buf *buf;
+	const char *sep;
+
+	mutex_lock(&gdmb_live_lock);
+	list_for_each_entry(buf, &gdmb_live, live) {
+		seq_printf(m, "export id=%llu pid=%d domid=%u pages=%u data_ofs=%u flags=%s",
+			   buf->ino, buf->pid, buf->domid, buf->count,
+			   buf->data_ofs,
+			   buf->flags & GNTDEV_DMA_FLAG_WC ? "wc" :
+			   buf->flags & GNTDEV_DMA_FLAG_COHERENT ? "coherent" :
+			   "plain");
+		if (READ_ONCE(buf->released)) {
+			seq_puts(m, " attachments=0 importers=- state=unmapping\n");
+			continue;
+		}
+		mutex_lock(&buf->lock);
+		seq_printf(m, " attachments=%zu importers=",
+			   list_count_nodes(&buf->attachments));
+		sep = "";
+		list_for_each_entry(att, &buf->attachments, node) {
+			seq_printf(m, "%s%s", sep, dev_name(att->dev));
+			sep = ",";
+		}
+		mutex_unlock(&buf->lock);
+		seq_printf(m, "%s state=live\n", *sep ? "" : "-");
+	}
+	mutex_unlock(&gdmb_live_lock);
 }

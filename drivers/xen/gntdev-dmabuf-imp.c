@@ -42,8 +42,12 @@
  * reached userspace (gntdev_dmabuf_imp_commit()); until then nobody else
  * can find it, and a failed copy undoes it alone.
  *
+ * Every import holding a buffer is also on gdmb_imp_all (under
+ * gdmb_imp_all_lock), from its creation to gdmb_imp_free(), for the
+ * debugfs listing gdmb_imp_show() prints.
+ *
  * Lock order: ctx->imp_lock, then the dma-buf core's locks.
- * gdmb_zombie_lock (a mutex) nests inside nothing.
+ * gdmb_zombie_lock and gdmb_imp_all_lock (mutexes) nest inside nothing.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-map-ops.h>
@@ -55,6 +59,8 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <xen/grant_table.h>
@@ -79,6 +85,10 @@ static atomic_long_t gdmb_imp_grants = ATOMIC_LONG_INIT(0);
 
 struct gdmb_imp {
 	struct list_head node;		/* ctx->imports or gdmb_zombies */
+	struct list_head all;		/* gdmb_imp_all, once committed */
+	pid_t pid;			/* the importing process */
+	u64 ino;			/* the dma-buf's inode number */
+	bool deferred;			/* a zombie */
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
@@ -90,6 +100,8 @@ struct gdmb_imp {
 };
 
 static struct device *gdmb_imp_dev;
+static LIST_HEAD(gdmb_imp_all);		/* for the debugfs listing */
+static DEFINE_MUTEX(gdmb_imp_all_lock);
 static LIST_HEAD(gdmb_zombies);
 static DEFINE_MUTEX(gdmb_zombie_lock);
 static void gdmb_zombie_fn(struct work_struct *work);
@@ -228,6 +240,12 @@ static bool gdmb_imp_revoke(struct gdmb_imp *imp)
 /* Nothing is granted any more: drop the buffer and free @imp. */
 static void gdmb_imp_free(struct gdmb_imp *imp)
 {
+	/* Only the creation and this ever touch imp->all. */
+	if (!list_empty(&imp->all)) {
+		mutex_lock(&gdmb_imp_all_lock);
+		list_del(&imp->all);
+		mutex_unlock(&gdmb_imp_all_lock);
+	}
 	if (imp->sgt)
 		dma_buf_unmap_attachment_unlocked(imp->attach, imp->sgt,
 						  DMA_BIDIRECTIONAL);
@@ -279,6 +297,7 @@ static int gdmb_imp_release(struct gdmb_imp *imp)
 		 imp->count, imp->domid);
 	__module_get(THIS_MODULE);
 	gntdev_stat_add(GNTDEV_STAT_DMABUF_IMPORTS_DEFERRED, 1);
+	WRITE_ONCE(imp->deferred, true);
 	mutex_lock(&gdmb_zombie_lock);
 	list_add_tail(&imp->node, &gdmb_zombies);
 	mutex_unlock(&gdmb_zombie_lock);
@@ -388,6 +407,8 @@ static struct gdmb_imp *gdmb_imp_alloc(const struct gntdev_dmabuf_imp_req *req)
 	if (!imp)
 		return NULL;
 	INIT_LIST_HEAD(&imp->node);
+	INIT_LIST_HEAD(&imp->all);
+	imp->pid = task_tgid_nr(current);
 	imp->fd = req->fd;
 	imp->count = req->count;
 	imp->domid = req->domid;
@@ -421,7 +442,11 @@ static struct gdmb_imp *gdmb_imp_create(const struct gntdev_dmabuf_imp_req *req,
 	}
 	/* From here on gdmb_imp_free() gives back all of the above. */
 	imp->dmabuf = dmabuf;
+	imp->ino = file_inode(dmabuf->file)->i_ino;
 	gntdev_stat_add(GNTDEV_STAT_DMABUF_IMPORTS, 1);
+	mutex_lock(&gdmb_imp_all_lock);
+	list_add_tail(&imp->all, &gdmb_imp_all);
+	mutex_unlock(&gdmb_imp_all_lock);
 
 	gfns = kvcalloc(req->count, sizeof(*gfns), GFP_KERNEL);
 	err = gfns ? gdmb_imp_map(imp, gfns, data_ofs) : -ENOMEM;
@@ -547,4 +572,17 @@ void gntdev_dmabuf_imp_release_all(struct gntdev_dmabuf_ctx *ctx)
 void gntdev_dmabuf_imp_exit(void)
 {
 	cancel_delayed_work_sync(&gdmb_zombie_work);
+}
+
+/* The debugfs listing: one "import" line per import holding a buffer. */
+void gdmb_imp_show(struct seq_file *m)
+{
+	struct gdmb_imp *imp;
+
+	mutex_lock(&gdmb_imp_all_lock);
+	list_for_each_entry(imp, &gdmb_imp_all, all)
+		seq_printf(m, "import id=%llu pid=%d domid=%u pages=%u state=%s\n",
+			   imp->ino, imp->pid, imp->domid, imp->count,
+			   READ_ONCE(imp->deferred) ? "deferred" : "live");
+	mutex_unlock(&gdmb_imp_all_lock);
 }

@@ -87,6 +87,7 @@ struct gntdev_dmabuf_ctx {
 
 struct gdmb_buf;
 struct gdmb_range;
+struct seq_file;
 
 struct gdmb_rec {
 	struct kref ref;
@@ -117,7 +118,13 @@ struct gdmb_buf {
 	const struct gdmb_pages_ops *backing;
 	unsigned int count;		/* pages / grants */
 	unsigned int data_ofs;		/* V2: data start in page 0 */
+	u32 flags;			/* GNTDEV_DMA_FLAG_* */
 	domid_t domid;
+	/* For the debugfs listing (gdmb_exp_show()): */
+	struct list_head live;		/* on gdmb_live once exported */
+	pid_t pid;			/* the exporting process */
+	u64 ino;			/* the dma-buf's inode number */
+	bool released;			/* ->release ran: unmapping */
 	u32 *refs;			/* the grant references */
 	struct page **pages;
 	struct gdmb_range *range;	/* contiguous hole, if any */
@@ -184,6 +191,9 @@ int gdmb_pages_init(void);
 void gdmb_pages_exit(void);
 const struct gdmb_pages_ops *gdmb_pages_ops(u32 flags);
 void gdmb_pages_tidy(void);
+unsigned long gdmb_pages_parked(void);
+void gdmb_exp_show(struct seq_file *m);
+void gdmb_imp_show(struct seq_file *m);
 int gdmb_hand_over(unsigned int nr, struct page **pages);
 int gdmb_hold(unsigned int nr, struct page **pages);
 unsigned int gdmb_give_back(unsigned int nr, struct page **pages);

@@ -541,6 +541,17 @@ const struct gdmb_pages_ops *gdmb_pages_ops(u32 flags)
 	return flags ? &gdmb_contig_pages : &gdmb_pvh_pages;
 }
 
+/* Pages parked now (the debugfs listing). */
+unsigned long gdmb_pages_parked(void)
+{
+	unsigned long n;
+
+	spin_lock(&gdmb_stray_lock);
+	n = list_count_nodes(&gdmb_stray);
+	spin_unlock(&gdmb_stray_lock);
+	return n;
+}
+
 /* The parked pages are retried by whichever store can park them. */
 void gdmb_pages_tidy(void)
 {

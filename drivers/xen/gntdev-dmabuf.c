@@ -6,14 +6,15 @@
  *
  * Owns the per-file context (struct gntdev_dmabuf_ctx), the export
  * records (struct gdmb_rec), whose lifetimes and lock order are in
- * gntdev-dmabuf-internal.h, and the release events read() and poll()
- * report (include/uapi/xen/gntdev.h); gdmb_track_lock, a spinlock,
- * protects every record's list linkage, ->ctx and ->released, and each
- * context's event queue.  The buffers themselves
- * are gntdev-dmabuf-exp.c's.  The dma-buf side's module init (the
- * backing stores, before the device exists) and exit go through here;
+ * gntdev-dmabuf-internal.h, the release events read() and poll() report
+ * (include/uapi/xen/gntdev.h), and the debugfs listing of live buffers.
+ * gdmb_track_lock, a spinlock, protects every record's list linkage,
+ * ->ctx and ->released, and each context's event queue.  The buffers
+ * themselves are gntdev-dmabuf-exp.c's.  The dma-buf side's module init
+ * (the backing stores, before the device exists) and exit go through here;
  * the import device is set up by gntdev_dmabuf_imp_init() once it does.
  */
+#include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
@@ -21,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/poll.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -364,11 +366,31 @@ void gntdev_dmabuf_release(struct gntdev_dmabuf_ctx *ctx)
 	kfree(ctx);
 }
 
+/* ---- the debugfs listing ---- */
+
+/*
+ * /sys/kernel/debug/xen-gntdev/buffers: one line per live export and
+ * import, then the parked pages (docs/dmabuf.md gives the format).
+ */
+static int gdmb_buffers_show(struct seq_file *m, void *unused)
+{
+	gdmb_exp_show(m);
+	gdmb_imp_show(m);
+	seq_printf(m, "parked pages=%lu\n", gdmb_pages_parked());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gdmb_buffers);
+
 /* ---- module init and exit ---- */
 
-/* Before the device exists: nothing can export yet. */
+/*
+ * Before the device exists: nothing can export yet.  The listing is
+ * removed with the debugfs directory, after gntdev_dmabuf_exit().
+ */
 int gntdev_dmabuf_init(void)
 {
+	debugfs_create_file("buffers", 0400, gntdev_debugfs_dir(), NULL,
+			    &gdmb_buffers_fops);
 	return gdmb_pages_init();
 }
 

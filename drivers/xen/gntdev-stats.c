@@ -47,6 +47,12 @@ void gntdev_stat_add(enum gntdev_stat stat, long delta)
 		atomic_long_add(delta, &gntdev_stats[stat]);
 }
 
+/* The module's debugfs directory, from init to exit (may be an error). */
+struct dentry *gntdev_debugfs_dir(void)
+{
+	return gntdev_stats_dir;
+}
+
 void gntdev_stats_lock(void)
 {
 	mutex_lock(&gntdev_stats_mutex);

@@ -11,10 +11,13 @@
  * them.  A change to several counters that must read as one (a pooled
  * frame given back leaves dmabuf_pool and dmabuf_frames_out) is made
  * between gntdev_stats_lock() and gntdev_stats_unlock(), which may
- * sleep: a read of the file sees all of it or none.
+ * sleep: a read of the file sees all of it or none.  Other debugfs
+ * files of the module go in gntdev_debugfs_dir() (NULL-safe).
  */
 #ifndef _XEN_GNTDEV_STATS_H
 #define _XEN_GNTDEV_STATS_H
+
+struct dentry;
 
 enum gntdev_stat {
 	GNTDEV_STAT_FILES,		/* open /dev/xen/gntdev files */
@@ -38,6 +41,7 @@ enum gntdev_stat {
 };
 
 void gntdev_stat_add(enum gntdev_stat stat, long delta);
+struct dentry *gntdev_debugfs_dir(void);
 void gntdev_stats_lock(void);
 void gntdev_stats_unlock(void);
 int gntdev_stats_init(void);
