@@ -34,8 +34,6 @@
 
 static uint32_t refs[NPAGES];
 
-typedef struct gntdev_dmabuf_release ev_t;
-
 /* "ok", or what errno says went wrong. */
 #define OUTCOME(cond) ((cond) ? "ok" : strerror(errno))
 
@@ -50,7 +48,7 @@ static bool has_word(const char *line, const char *word)
 	return false;
 }
 
-static void features(int gfd)
+static void check_features(int gfd)
 {
 	static const char *const all[] = {
 		"export", "export-v2", "wait-released", "release-events",
@@ -72,7 +70,7 @@ static void features(int gfd)
 		line[0] = '\0';
 	fclose(f);
 	xt_diag("features: %s", line);
-	for (unsigned int i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+	for (unsigned int i = 0; i < ARRAY_SIZE(all); i++)
 		xt_ok(has_word(line, all[i]), "features lists %s", all[i]);
 	xt_ok(has_word(line, "contig-wc") == !pv &&
 	      has_word(line, "contig-coherent") == !pv,
@@ -81,7 +79,7 @@ static void features(int gfd)
 }
 
 /* Read every queued record (@gfd is non-blocking); how many, at most @max. */
-static int drain(int gfd, ev_t *ev, int max)
+static int drain(int gfd, struct gntdev_dmabuf_release *ev, int max)
 {
 	int n = 0;
 
@@ -138,7 +136,7 @@ static void many(int gfd, const struct xt_peer *peer)
 	int fds[NBUF], seen[NBUF] = { 0 }, got = 0, dup_ev = 0, stray = 0;
 	struct pollfd p = { .fd = gfd, .events = POLLIN };
 	uint64_t t0;
-	ev_t ev[16];
+	struct gntdev_dmabuf_release ev[16];
 	int i, n;
 
 	for (i = 0; i < NBUF; i++) {
@@ -191,7 +189,7 @@ static void many(int gfd, const struct xt_peer *peer)
 struct reader {
 	int gfd;
 	ssize_t got;
-	ev_t ev;
+	struct gntdev_dmabuf_release ev;
 };
 
 static void *blocking_read(void *arg)
@@ -209,7 +207,7 @@ static void set_blocking(int gfd, bool on)
 	fcntl(gfd, F_SETFL, on ? fl & ~O_NONBLOCK : fl | O_NONBLOCK);
 }
 
-static void held(int gfd, const struct xt_peer *peer)
+static void held_by_dup(int gfd, const struct xt_peer *peer)
 {
 	struct pollfd p = { .fd = gfd, .events = POLLIN };
 	struct reader r = { .gfd = gfd, .got = -2 };
@@ -237,7 +235,7 @@ static void held(int gfd, const struct xt_peer *peer)
 	close(dupfd);
 	pthread_join(thr, NULL);
 	set_blocking(gfd, false);
-	xt_ok(r.got == (ssize_t)sizeof(ev_t) && r.ev.ino == ino &&
+	xt_ok(r.got == (ssize_t)sizeof(struct gntdev_dmabuf_release) && r.ev.ino == ino &&
 	      r.ev.fd == (uint32_t)fd && !r.ev.flags,
 	      "closing the dup wakes it with that buffer's record");
 }
@@ -262,10 +260,10 @@ static void other_file(int gfd, const struct xt_peer *peer)
 static void bad_reads(int gfd, const struct xt_peer *peer)
 {
 	struct pollfd p = { .fd = gfd, .events = POLLIN };
-	char small[sizeof(ev_t) - 1];
+	char small[sizeof(struct gntdev_dmabuf_release) - 1];
 	uint64_t ino;
 	void *none;
-	ev_t ev;
+	struct gntdev_dmabuf_release ev;
 	int fd;
 
 	xt_ok(read(gfd, small, sizeof(small)) < 0 && errno == EINVAL,
@@ -292,7 +290,7 @@ static void overflow(const struct xt_peer *peer)
 {
 	int gfd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	struct pollfd p = { .fd = gfd, .events = POLLIN };
-	static ev_t ev[OVER];
+	static struct gntdev_dmabuf_release ev[OVER];
 	int i, fd, n, fails = 0, lost_after = 0;
 
 	if (!XT_CHECK(gfd >= 0, "a non-blocking gntdev file (%s)",
@@ -336,11 +334,11 @@ int main(void)
 	gt_require_ours();
 	gfd = dmb_begin(&peer, NPAGES, refs, &base);
 	set_blocking(gfd, false);
-	features(gfd);
+	check_features(gfd);
 	not_before_first_poll(&peer);
 	bad_reads(gfd, &peer);
 	many(gfd, &peer);
-	held(gfd, &peer);
+	held_by_dup(gfd, &peer);
 	other_file(gfd, &peer);
 	overflow(&peer);
 	close(gfd);
