@@ -5,7 +5,7 @@
 #   make [all]          module (for KVER) + userspace library + test programs
 #   make module         the xen-gntdev module, out of tree, for KVER/KDIR
 #   make install        installs it as /lib/modules/KVER/updates/xen-gntdev.ko
-#   make lib            libgnttab-ext
+#   make lib            libgnttab-ext (shared, static, host tests)
 #   make tests          host tools, host unit tests, in-machine test programs
 #   make deps           installs every Debian package needed (idempotent)
 #   make lint           sparse + W=1 on both kernels, checkpatch --strict
@@ -59,7 +59,7 @@ XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 # The dom0 gntdev test library and the headers of its areas.
 GT_HDRS := tests/lib/gntdev-test.h $(wildcard tests/dom0/*.h)
 
-.PHONY: bench all module testmods install lint lib tests deps check check-harness run clean
+.PHONY: bench all module testmods install lint lib stage tests deps check check-harness run clean
 all: module lib tests
 
 module:
@@ -82,12 +82,34 @@ install: module
 		$(DESTDIR)/lib/modules/$(KVER)/updates/xen-gntdev.ko
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
 
+# libgnttab-ext: built in $(LIB_O); installed into $(STAGE) as a user
+# would (make install DESTDIR=...); the tutorial's program is built from
+# that install with pkg-config alone, and runs in dom0 with the tool.
+LIB_O := $(B)/libgnttab-ext
+LIB_A := $(LIB_O)/libgnttab-ext.a
+STAGE := $(B)/stage
+STAGE_PC := $(CURDIR)/$(STAGE)/usr/local/lib/pkgconfig
+
 lib:
-	@if [ -f libgnttab-ext/Makefile ]; then $(MAKE) -C libgnttab-ext; \
-	 else echo "lib: libgnttab-ext is not written yet"; fi
+	@$(MAKE) --no-print-directory -C libgnttab-ext O=$(CURDIR)/$(LIB_O) \
+		all tests
+
+stage: lib
+	@$(MAKE) --no-print-directory -C libgnttab-ext O=$(CURDIR)/$(LIB_O) \
+		install DESTDIR=$(CURDIR)/$(STAGE) PREFIX=/usr/local >/dev/null
+
+$(B)/xt/lib/show-guest-fb: libgnttab-ext/examples/show-guest-fb.c stage
+	@mkdir -p $(@D)
+	$(CC) $< $$(PKG_CONFIG_PATH=$(STAGE_PC) pkg-config --cflags --libs \
+		libgnttab-ext) -o $@
+
+$(B)/xt/lib/xen-gntdev-info: stage
+	@mkdir -p $(@D)
+	install -m 0755 $(STAGE)/usr/local/bin/xen-gntdev-info $@
 
 tests: $(HARNESS_BINS) $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS) \
-       $(HOST_BINS) $(BENCH_BINS)
+       $(HOST_BINS) $(BENCH_BINS) $(B)/xt/lib/show-guest-fb \
+       $(B)/xt/lib/xen-gntdev-info
 	@# Programs whose source is gone must not keep running in the machine.
 	@for f in $(filter-out $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS), \
 		$(wildcard $(B)/xt/dom0/* $(B)/xt/domu/* $(B)/xt/bin32/* $(B)/xt/post/*)); do \
@@ -105,6 +127,13 @@ $(B)/xt/dom0/%: tests/dom0/%.c $(B)/xt/gntdev-test.o $(B)/xt/xt.o $(XT_HDRS) $(G
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_XT) -static -o $@ $< $(B)/xt/gntdev-test.o $(B)/xt/xt.o \
 		$(LIBS_XT)
+
+# dom0 tests of libgnttab-ext (lib-*.c): linked with it, statically.
+$(B)/xt/dom0/lib-%: tests/dom0/lib-%.c $(B)/xt/gntdev-test.o $(B)/xt/xt.o \
+		    $(XT_HDRS) $(GT_HDRS) lib
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_XT) -Ilibgnttab-ext/include -static -o $@ $< \
+		$(B)/xt/gntdev-test.o $(B)/xt/xt.o $(LIB_A) -ldrm $(LIBS_XT)
 
 $(B)/xt/bench/bench-%: tests/bench/%.c $(B)/xt/gntdev-test.o $(B)/xt/xt.o $(XT_HDRS) $(GT_HDRS)
 	@mkdir -p $(@D)

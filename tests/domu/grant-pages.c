@@ -2,7 +2,7 @@
 /*
  * grant-pages - domU peer: grants pages to dom0 and answers checks on them.
  *
- *	grant-pages NPAGES [ro] [evtchn]
+ *	grant-pages NPAGES [ro] [evtchn] [dir]
  *
  * Allocates NPAGES pages with /dev/xen/gntalloc, granted to dom0 writable
  * (read-only with "ro"), fills them with xt_pattern(1, ...), and publishes
@@ -10,6 +10,9 @@
  *	refs/K	the grant references, space separated, 256 per key (a
  *		xenstore value holds at most 4 KiB): refs/0 has refs 0-255...
  *	port	(with "evtchn") an unbound event channel port for dom0
+ *	dir	(with "dir") the first ref of a displif page directory of the
+ *		NPAGES refs (ceil(NPAGES / 1023) directory pages, granted
+ *		read-only, plus one spare page for hostile chains)
  *	ready	"1" once all of the above is in place
  * Then it serves requests (xt_peer_call) until "exit":
  *	check SEED		"ok" if every page holds pattern SEED, else
@@ -22,6 +25,13 @@
  *				right after the event, or "timeout"
  *	draw W H		draws xt_picture() as a W x H XRGB8888 image
  *				(pitch W * 4) from the first byte, "ok"
+ *	dirmode MODE		(with "dir") rewrites the directory: "good", or
+ *				a hostile chain: "loop" (the last page links
+ *				to the first), "short" (the first page ends
+ *				the chain), "long" (the last page links on to
+ *				the spare page), "zero" (data ref 5 is 0),
+ *				"badref" (the first page links to a ref never
+ *				granted); "ok"
  *	exit			"ok"; pages and grants are released on exit
  * Lifetime: the grants live as long as this process's gntalloc file and
  * mapping; dom0 may still map them after exit (gntalloc defers the free).
@@ -45,6 +55,40 @@
 static uint8_t *mem;
 static unsigned int npages;
 static int evtchn_fd = -1;
+
+/* The page directory ("dir"): ndir pages and a spare one after them. */
+#define DIR_REFS (PAGE / 4 - 1)
+static uint32_t *dir;
+static uint32_t *dir_refs;
+static const uint32_t *data_refs;
+static unsigned int ndir;
+
+/* Write the directory as displif has it, then break it as @mode says. */
+static bool dir_write(const char *mode)
+{
+	uint32_t *page;
+
+	memset(dir, 0, (size_t)(ndir + 1) * PAGE);
+	for (unsigned int i = 0; i < npages; i++)
+		dir[(i / DIR_REFS) * (PAGE / 4) + 1 + i % DIR_REFS] =
+			data_refs[i];
+	for (unsigned int d = 0; d + 1 < ndir; d++)
+		dir[d * (PAGE / 4)] = dir_refs[d + 1];
+	page = dir + (ndir - 1) * (PAGE / 4);
+	if (!strcmp(mode, "loop"))
+		page[0] = dir_refs[0];
+	else if (!strcmp(mode, "short"))
+		dir[0] = 0;
+	else if (!strcmp(mode, "long"))
+		page[0] = dir_refs[ndir];
+	else if (!strcmp(mode, "zero"))
+		dir[1 + (npages > 5 ? 5 : 0)] = 0;
+	else if (!strcmp(mode, "badref"))
+		dir[0] = 0x7ffffff0;
+	else if (strcmp(mode, "good"))
+		return false;
+	return true;
+}
 
 static char *do_check(uint32_t seed)
 {
@@ -118,6 +162,8 @@ static char *serve(const char *req)
 				px[y * a + x] = xt_picture(x, y, a, b);
 		return strdup("ok");
 	}
+	if (!strncmp(req, "dirmode ", 8) && dir)
+		return strdup(dir_write(req + 8) ? "ok" : "bad-request");
 	if (sscanf(req, "wait-event %d %u %u", &ms, &a, &b) == 3 &&
 	    a < npages && b < PAGE)
 		return do_wait_event(ms, a, b);
@@ -128,7 +174,7 @@ int main(int argc, char **argv)
 {
 	struct ioctl_gntalloc_alloc_gref *alloc;
 	char key[32];
-	bool ro = false, want_evtchn = false;
+	bool ro = false, want_evtchn = false, want_dir = false;
 	char *refs;
 	int fd;
 
@@ -139,6 +185,7 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		ro |= !strcmp(argv[i], "ro");
 		want_evtchn |= !strcmp(argv[i], "evtchn");
+		want_dir |= !strcmp(argv[i], "dir");
 	}
 
 	fd = open("/dev/xen/gntalloc", O_RDWR | O_CLOEXEC);
@@ -172,6 +219,26 @@ int main(int argc, char **argv)
 		if (port < 0)
 			xt_fatal("IOCTL_EVTCHN_BIND_UNBOUND_PORT: %m");
 		xt_self_put("port", "%d", port);
+	}
+	if (want_dir) {
+		struct ioctl_gntalloc_alloc_gref *da;
+
+		ndir = (npages + DIR_REFS - 1) / DIR_REFS;
+		da = calloc(1, sizeof(*da) + (ndir + 1) * sizeof(da->gref_ids[0]));
+		if (!da)
+			xt_fatal("out of memory");
+		da->domid = 0;
+		da->count = ndir + 1;
+		if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, da))
+			xt_fatal("IOCTL_GNTALLOC_ALLOC_GREF(%u): %m", ndir + 1);
+		dir = mmap(NULL, (size_t)(ndir + 1) * PAGE,
+			   PROT_READ | PROT_WRITE, MAP_SHARED, fd, da->index);
+		if (dir == MAP_FAILED)
+			xt_fatal("mmap gntalloc: %m");
+		dir_refs = da->gref_ids;
+		data_refs = alloc->gref_ids;
+		dir_write("good");
+		xt_self_put("dir", "%u", dir_refs[0]);
 	}
 	for (unsigned int k = 0; k * XT_REFS_PER_KEY < npages; k++) {
 		size_t off = 0;

@@ -138,6 +138,22 @@ for d in dom0 bin32 post; do
 	fi
 done
 install -m 0755 "$XT_BUILD/xt/harness/xt-run" "$root/xt/xt-run"
+# Dynamic programs built against libgnttab-ext as installed in
+# $XT_BUILD/stage (the tutorial's, xen-gntdev-info): in /xt/lib, their
+# libraries where dom0's loader looks without a cache.
+stage_lib=$XT_BUILD/stage/usr/local/lib
+for f in "$XT_BUILD"/xt/lib/*; do
+	[ -x "$f" ] || continue
+	install -D -m 0755 "$f" "$root/xt/lib/${f##*/}"
+	for lib in $(LD_LIBRARY_PATH=$stage_lib ldd "$f" 2>/dev/null |
+		     awk '/=>/ {print $3} /^\t\// {print $1}'); do
+		case $lib in
+		"$stage_lib"/*) dest=/usr/lib/x86_64-linux-gnu/${lib##*/} ;;
+		*) dest=$lib ;;
+		esac
+		[ -e "$root$dest" ] || install -D -m 0755 "$lib" "$root$dest"
+	done
+done
 install -m 0644 "$XT_CONFIG" "$root/xt/config"
 if [ "$XT_GNTDEV" != stock ]; then
 	install -D -m 0644 "$XT_GNTDEV" "$root/xt/modules/xen-gntdev.ko"
