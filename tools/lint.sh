@@ -4,7 +4,8 @@
 # lint.sh - 'make lint': the module and the test modules through sparse
 # (C=2) and W=1 on every installed 6.1/6.12 kernel, then checkpatch.pl
 # --strict over drivers/xen and tests/modules, checkpatch.pl --strict over
-# the userspace C tests (tests/dom0, dom0-32, domu, host, lib, bench),
+# the userspace C tests (tests/dom0, dom0-32, domu, host, lib, bench) and
+# libgnttab-ext,
 # and every shell script git tracks (found by its #! line) through shellcheck.
 # checkpatch comes from Debian's linux-source-6.1 (scripts/ only is
 # unpacked into build/).  Prints every finding; exits 1 if there is any.
@@ -65,6 +66,18 @@ if [ -x "$cp" ]; then
 	      grep -E 'ERROR|WARNING|CHECK')
 	if [ -n "$out" ]; then echo "$out"; bad=1; fi
 	echo "lint: checkpatch --strict (C tests): $([ -z "$out" ] && echo clean || echo findings)"
+	# libgnttab-ext, its tool, tests and example: userspace, the same
+	# rules, and two more that do not apply: BIT_MACRO (BIT() is the
+	# kernel's) and CAMELCASE (libdrm's API is drmModeAddFB2 & co.).
+	out=$("$cp" --strict --no-tree --terse --show-types \
+	      --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,BIT_MACRO,CAMELCASE \
+	      --ignore PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE \
+	      -f libgnttab-ext/include/*.h libgnttab-ext/src/*.[ch] \
+	      libgnttab-ext/tests/*.[ch] libgnttab-ext/tools/*.c \
+	      libgnttab-ext/examples/*.c 2>&1 |
+	      grep -E 'ERROR|WARNING|CHECK')
+	if [ -n "$out" ]; then echo "$out"; bad=1; fi
+	echo "lint: checkpatch --strict (libgnttab-ext): $([ -z "$out" ] && echo clean || echo findings)"
 else
 	echo "lint: checkpatch.pl not available (apt-get install linux-source-6.1)"
 fi

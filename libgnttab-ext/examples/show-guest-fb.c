@@ -33,7 +33,9 @@ static int find_output(int drm, uint32_t w, uint32_t h, uint32_t *conn,
 		drmModeConnector *c = drmModeGetConnector(drm, res->connectors[i]);
 		uint32_t crtcs = 0;
 
-		for (int e = 0; c && c->connection == DRM_MODE_CONNECTED && e < c->count_encoders; e++) {
+		int nenc = c && c->connection == DRM_MODE_CONNECTED ? c->count_encoders : 0;
+
+		for (int e = 0; e < nenc; e++) {
 			drmModeEncoder *enc = drmModeGetEncoder(drm, c->encoders[e]);
 
 			crtcs |= enc ? enc->possible_crtcs : 0;
@@ -88,17 +90,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The guest's grants -> a dma-buf -> a GEM handle -> a framebuffer. */
-	gntext_handle *gnt = gntext_open(0);
+	struct gntext_handle *gnt = gntext_open(0);
 
-	if (!refs || !gnt || gntext_drm_fb_from_refs(gnt, drm, domid, 0, refs, count, w, h,
-						      DRM_FORMAT_XRGB8888, w * 4, 0, &fb)) {
+	if (!refs || !gnt ||
+	    gntext_drm_fb_from_refs(gnt, drm, domid, 0, refs, count, w, h,
+				    DRM_FORMAT_XRGB8888, w * 4, 0, &fb)) {
 		perror("guest framebuffer");
 		return 1;
 	}
 	int shown = !drmModeSetCrtc(drm, crtc, fb.fb_id, 0, 0, &conn, 1, &mode);
 
 	if (shown) {
-		printf("showing domain %u's %ux%u framebuffer on connector %u\n", domid, w, h, conn);
+		printf("showing domain %u's %ux%u framebuffer on connector %u\n",
+		       domid, w, h, conn);
 		fflush(stdout);
 		sleep(secs);
 	} else {

@@ -5,17 +5,17 @@
  *
  * Objects and their lifetimes:
  *
- *  gntext_handle   one gntdev file: opened by gntext_open(), or borrowed
+ *  struct gntext_handle  one gntdev file: opened by gntext_open(), or borrowed
  *                  from the caller by gntext_open_fd() (e.g. the fd of
  *                  xengnttab_fd()), which the library never closes.
  *                  gntext_close() frees it; exports and imports made
  *                  through it must be released first (EBUSY otherwise).
- *  gntext_export   a peer's grants as a local dma-buf (exp_from_refs).
+ *  struct gntext_export  a peer's grants as a local dma-buf (exp_from_refs).
  *                  The handle owns the dma-buf fd until
  *                  gntext_export_release(); the caller may dup() it and
  *                  pass it on (to DRM, to a device), which keeps the
  *                  buffer alive until those copies are closed too.
- *  gntext_import   a local dma-buf granted to a peer (exp_to_refs).  The
+ *  struct gntext_import  a local dma-buf granted to a peer (exp_to_refs).  The
  *                  library keeps its own dup() of the dma-buf fd until
  *                  the import is released or its release is deferred.
  *
@@ -41,9 +41,10 @@ extern "C" {
 
 #define GNTEXT_PAGE_SIZE	4096u
 
-typedef struct gntext_handle gntext_handle;
-typedef struct gntext_export gntext_export;
-typedef struct gntext_import gntext_import;
+/* Opaque: only pointers to them cross the API. */
+struct gntext_handle;
+struct gntext_export;
+struct gntext_import;
 
 /* ---- the gntdev file ---- */
 
@@ -51,24 +52,24 @@ typedef struct gntext_import gntext_import;
  * Open /dev/xen/gntdev (O_RDWR | O_CLOEXEC).  @flags must be 0 (EINVAL).
  * ENOENT: no gntdev device (module not loaded, not a Xen domain).
  */
-gntext_handle *gntext_open(unsigned int flags);
+struct gntext_handle *gntext_open(unsigned int flags);
 
 /*
  * Work on an open gntdev fd the caller keeps: the library never closes
  * it, and it must stay open until gntext_close().  EBADF for a bad fd,
  * ENOTTY if it is not a gntdev file.
  */
-gntext_handle *gntext_open_fd(int fd);
+struct gntext_handle *gntext_open_fd(int fd);
 
 /*
  * Free the handle (and close its fd if gntext_open() opened it).  EBUSY,
  * with nothing freed, while an export or an import of it is not released.
  * NULL is accepted (0).
  */
-int gntext_close(gntext_handle *h);
+int gntext_close(struct gntext_handle *h);
 
 /* The gntdev fd (for poll(), and for raw ioctls). */
-int gntext_fd(const gntext_handle *h);
+int gntext_fd(const struct gntext_handle *h);
 
 /* ---- what the loaded module can do ---- */
 
@@ -110,7 +111,7 @@ struct gntext_caps {
  * Fill @caps for the module behind @h.  Works against the stock module
  * too ("stock, nothing of ours": ours = 0, caps = 0).
  */
-int gntext_probe(gntext_handle *h, struct gntext_caps *caps);
+int gntext_probe(struct gntext_handle *h, struct gntext_caps *caps);
 
 /* The name of one GNTEXT_CAP_* bit ("export", ...), NULL if unknown. */
 const char *gntext_cap_name(uint32_t cap);
@@ -128,19 +129,19 @@ const char *gntext_cap_name(uint32_t cap);
  * Errors: the ioctl's (EINVAL for a bad ref or argument, EDQUOT,
  * EOPNOTSUPP for a contiguous flag in a PV dom0, ENOTTY without export).
  */
-int gntext_exp_from_refs(gntext_handle *h, uint32_t domid, uint32_t flags,
+int gntext_exp_from_refs(struct gntext_handle *h, uint32_t domid, uint32_t flags,
 			 uint32_t count, const uint32_t *refs,
-			 uint32_t data_ofs, gntext_export **out);
+			 uint32_t data_ofs, struct gntext_export **out);
 
 /* The dma-buf fd the handle owns (valid until the export's release). */
-int gntext_export_fd(const gntext_export *e);
+int gntext_export_fd(const struct gntext_export *e);
 
 /* The buffer's identity: the st_ino of its dma-buf, never reused. */
-uint64_t gntext_export_id(const gntext_export *e);
+uint64_t gntext_export_id(const struct gntext_export *e);
 
 /* Pages, and the size in bytes (count * page - data_ofs). */
-uint32_t gntext_export_count(const gntext_export *e);
-size_t gntext_export_size(const gntext_export *e);
+uint32_t gntext_export_count(const struct gntext_export *e);
+size_t gntext_export_size(const struct gntext_export *e);
 
 /* What a release or a wait ended in.  Never ambiguous. */
 enum gntext_release {
@@ -160,10 +161,10 @@ enum gntext_release {
  * GNTEXT_UNKNOWN: a module without release events reported ENOENT while
  * another export of the same handle reused the fd number; @e is freed.
  */
-int gntext_export_release(gntext_export *e, unsigned int timeout_ms);
+int gntext_export_release(struct gntext_export *e, unsigned int timeout_ms);
 
 /* Wait again for an export whose release timed out or was interrupted. */
-int gntext_export_wait(gntext_export *e, unsigned int timeout_ms);
+int gntext_export_wait(struct gntext_export *e, unsigned int timeout_ms);
 
 /* ---- waiting on many exports ---- */
 
@@ -176,10 +177,10 @@ int gntext_export_wait(gntext_export *e, unsigned int timeout_ms);
  * poll() on gntext_fd(h) reports POLLIN; releases the kernel had to drop
  * (queue overflow) are recovered by asking the module about each export.
  */
-int gntext_released(gntext_handle *h, gntext_export **out, unsigned int max);
+int gntext_released(struct gntext_handle *h, struct gntext_export **out, unsigned int max);
 
 /* Free an export gntext_released() returned.  NULL is accepted. */
-void gntext_export_free(gntext_export *e);
+void gntext_export_free(struct gntext_export *e);
 
 /* ---- exp_to_refs: a local dma-buf granted to a peer ---- */
 
@@ -192,9 +193,9 @@ void gntext_export_free(gntext_export *e);
  * (EINVAL for a size mismatch, EXDEV for memory that cannot be granted,
  * ENOSPC, ENOTTY without import).
  */
-int gntext_exp_to_refs(gntext_handle *h, int dmabuf_fd, uint32_t domid,
+int gntext_exp_to_refs(struct gntext_handle *h, int dmabuf_fd, uint32_t domid,
 		       uint32_t count, uint32_t *refs, uint32_t *data_ofs,
-		       gntext_import **out);
+		       struct gntext_import **out);
 
 /*
  * End the peer's access and drop the buffer.  GNTEXT_RELEASED: done.
@@ -203,7 +204,7 @@ int gntext_exp_to_refs(gntext_handle *h, int dmabuf_fd, uint32_t domid,
  * dies - do not reuse the memory for other data meanwhile.  Either way
  * @i is freed.  -1 with errno for anything else (@i is still freed).
  */
-int gntext_import_release(gntext_import *i);
+int gntext_import_release(struct gntext_import *i);
 
 /* ---- displif page directories ---- */
 
@@ -240,7 +241,7 @@ int gntext_dir_walk(gntext_dir_read_fn read, void *ctx, uint32_t first_ref,
  * The same, reading each directory page by mapping the grant of @domid
  * through @h (read-only, unmapped at once).
  */
-int gntext_dir_walk_grants(gntext_handle *h, uint32_t domid,
+int gntext_dir_walk_grants(struct gntext_handle *h, uint32_t domid,
 			   uint32_t first_ref, uint64_t buffer_size,
 			   uint32_t *refs, uint32_t max_refs);
 
@@ -259,7 +260,7 @@ struct gntext_drm_fb {
 	int drm_fd;		/* the caller's DRM device, not owned */
 	uint32_t gem_handle;	/* from drmPrimeFDToHandle() */
 	uint32_t fb_id;		/* from drmModeAddFB2() */
-	gntext_export *export;	/* owned by the framebuffer */
+	struct gntext_export *export;	/* owned by the framebuffer */
 };
 
 /*
@@ -271,7 +272,7 @@ struct gntext_drm_fb {
  * errors are the export's or the DRM ioctls'; everything done so far is
  * undone.  @flags are exp_from_refs flags.
  */
-int gntext_drm_fb_from_refs(gntext_handle *h, int drm_fd, uint32_t domid,
+int gntext_drm_fb_from_refs(struct gntext_handle *h, int drm_fd, uint32_t domid,
 			    uint32_t flags, const uint32_t *refs,
 			    uint32_t count, uint32_t width, uint32_t height,
 			    uint32_t fourcc, uint32_t pitch, uint32_t offset,
@@ -284,7 +285,7 @@ int gntext_drm_fb_from_refs(gntext_handle *h, int drm_fd, uint32_t domid,
  * holds the buffer (the export is left to gntext_export_wait(), fb->export
  * stays set); never blocks longer than @timeout_ms.
  */
-int gntext_drm_fb_destroy(gntext_handle *h, struct gntext_drm_fb *fb,
+int gntext_drm_fb_destroy(struct gntext_handle *h, struct gntext_drm_fb *fb,
 			  unsigned int timeout_ms);
 
 /*
@@ -292,10 +293,10 @@ int gntext_drm_fb_destroy(gntext_handle *h, struct gntext_drm_fb *fb,
  * bytes) → dma-buf → refs granted to @domid.  The dma-buf fd is the
  * import's.  ERANGE if @size is not a whole number of pages.
  */
-int gntext_drm_refs_from_gem(gntext_handle *h, int drm_fd,
+int gntext_drm_refs_from_gem(struct gntext_handle *h, int drm_fd,
 			     uint32_t gem_handle, uint64_t size,
 			     uint32_t domid, uint32_t *refs,
-			     gntext_import **out);
+			     struct gntext_import **out);
 
 #ifdef __cplusplus
 }

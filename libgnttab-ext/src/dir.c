@@ -172,7 +172,7 @@ out:
 }
 
 struct grant_reader {
-	gntext_handle *h;
+	struct gntext_handle *h;
 	uint32_t domid;
 };
 
@@ -213,7 +213,7 @@ static int read_grant(void *ctx, uint32_t ref, void *page)
 	return 0;
 }
 
-int gntext_dir_walk_grants(gntext_handle *h, uint32_t domid,
+int gntext_dir_walk_grants(struct gntext_handle *h, uint32_t domid,
 			   uint32_t first_ref, uint64_t buffer_size,
 			   uint32_t *refs, uint32_t max_refs)
 {

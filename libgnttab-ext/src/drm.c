@@ -82,7 +82,7 @@ static int release_export(struct gntext_drm_fb *fb, int again,
 	return ret;
 }
 
-int gntext_drm_fb_from_refs(gntext_handle *h, int drm_fd, uint32_t domid,
+int gntext_drm_fb_from_refs(struct gntext_handle *h, int drm_fd, uint32_t domid,
 			    uint32_t flags, const uint32_t *refs,
 			    uint32_t count, uint32_t width, uint32_t height,
 			    uint32_t fourcc, uint32_t pitch, uint32_t offset,
@@ -149,7 +149,7 @@ release:
 	return -1;
 }
 
-int gntext_drm_fb_destroy(gntext_handle *h, struct gntext_drm_fb *fb,
+int gntext_drm_fb_destroy(struct gntext_handle *h, struct gntext_drm_fb *fb,
 			  unsigned int timeout_ms)
 {
 	int again;
@@ -180,10 +180,10 @@ int gntext_drm_fb_destroy(gntext_handle *h, struct gntext_drm_fb *fb,
 	return release_export(fb, again, timeout_ms);
 }
 
-int gntext_drm_refs_from_gem(gntext_handle *h, int drm_fd,
+int gntext_drm_refs_from_gem(struct gntext_handle *h, int drm_fd,
 			     uint32_t gem_handle, uint64_t size,
 			     uint32_t domid, uint32_t *refs,
-			     gntext_import **out)
+			     struct gntext_import **out)
 {
 	int prime_fd, ret, err;
 

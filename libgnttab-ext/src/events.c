@@ -51,7 +51,7 @@
 /* Enough reads for a full kernel queue and its LOST record. */
 #define MAX_READS	(GNTDEV_DMABUF_RELEASE_QUEUE / RECS_PER_READ + 2)
 
-void gntext__events_enable(gntext_handle *h)
+void gntext__events_enable(struct gntext_handle *h)
 {
 	struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
 
@@ -76,13 +76,13 @@ static struct timespec ms_to_ts(uint64_t ms)
 	return ts;
 }
 
-static gntext_export *find_ino(gntext_handle *h, uint64_t ino)
+static struct gntext_export *find_ino(struct gntext_handle *h, uint64_t ino)
 {
 	struct gntext_list *l;
-	gntext_export *e;
+	struct gntext_export *e;
 
 	for (l = h->exports.next; l != &h->exports; l = l->next) {
-		e = gntext__container_of(l, gntext_export, node);
+		e = gntext__container_of(l, struct gntext_export, node);
 		if (e->ino == ino)
 			return e;
 	}
@@ -90,11 +90,11 @@ static gntext_export *find_ino(gntext_handle *h, uint64_t ino)
 }
 
 /* Mark what @n records say.  Called with h->lock held. */
-static void process(gntext_handle *h, const struct gntdev_dmabuf_release *r,
+static void process(struct gntext_handle *h, const struct gntdev_dmabuf_release *r,
 		    size_t n)
 {
 	struct gntext_list *l;
-	gntext_export *e;
+	struct gntext_export *e;
 	int lost = 0;
 	size_t i;
 
@@ -112,7 +112,7 @@ static void process(gntext_handle *h, const struct gntdev_dmabuf_release *r,
 	if (!lost)
 		return;
 	for (l = h->exports.next; l != &h->exports; l = l->next) {
-		e = gntext__container_of(l, gntext_export, node);
+		e = gntext__container_of(l, struct gntext_export, node);
 		if (e->state == GX_CLOSED) {
 			e->lost = 1;
 			h->lost = 1;
@@ -121,13 +121,13 @@ static void process(gntext_handle *h, const struct gntdev_dmabuf_release *r,
 }
 
 /* A newer closed-or-live export with @e's fd number.  h->lock held. */
-static int has_newer_twin(gntext_export *e)
+static int has_newer_twin(struct gntext_export *e)
 {
 	struct gntext_list *l;
-	gntext_export *o;
+	struct gntext_export *o;
 
 	for (l = e->h->exports.next; l != &e->h->exports; l = l->next) {
-		o = gntext__container_of(l, gntext_export, node);
+		o = gntext__container_of(l, struct gntext_export, node);
 		if (o != e && o->fdnum == e->fdnum && o->seq > e->seq &&
 		    o->state <= GX_CLOSED)
 			return 1;
@@ -136,15 +136,15 @@ static int has_newer_twin(gntext_export *e)
 }
 
 /* Ask the module about each export flagged lost.  h->lock held. */
-static void recover(gntext_handle *h)
+static void recover(struct gntext_handle *h)
 {
 	struct ioctl_gntdev_dmabuf_exp_wait_released arg;
 	struct gntext_list *l, *m;
-	gntext_export *e, *o;
+	struct gntext_export *e, *o;
 	int pending = 0;
 
 	for (l = h->exports.next; l != &h->exports; l = l->next) {
-		e = gntext__container_of(l, gntext_export, node);
+		e = gntext__container_of(l, struct gntext_export, node);
 		if (!e->lost)
 			continue;
 		if (e->state != GX_CLOSED) {
@@ -164,7 +164,7 @@ static void recover(gntext_handle *h)
 		} else if (errno == ENOENT) {
 			for (m = h->exports.next; m != &h->exports;
 			     m = m->next) {
-				o = gntext__container_of(m, gntext_export,
+				o = gntext__container_of(m, struct gntext_export,
 							 node);
 				if (o->fdnum == e->fdnum &&
 				    o->state == GX_CLOSED) {
@@ -186,7 +186,7 @@ static void recover(gntext_handle *h)
  * The caller has set h->pumping and does not hold h->lock.  0, or -1
  * with errno (EINTR for a signal).
  */
-static int pump(gntext_handle *h, uint64_t timeout_ms)
+static int pump(struct gntext_handle *h, uint64_t timeout_ms)
 {
 	struct gntdev_dmabuf_release recs[RECS_PER_READ];
 	struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
@@ -231,7 +231,7 @@ static int pump(gntext_handle *h, uint64_t timeout_ms)
 }
 
 /* Become the reader, pump, and wake the others.  h->lock held. */
-static int pump_locked(gntext_handle *h, uint64_t timeout_ms)
+static int pump_locked(struct gntext_handle *h, uint64_t timeout_ms)
 {
 	int ret, err;
 
@@ -246,10 +246,10 @@ static int pump_locked(gntext_handle *h, uint64_t timeout_ms)
 	return ret;
 }
 
-int gntext__events_wait(gntext_export *e, unsigned int timeout_ms)
+int gntext__events_wait(struct gntext_export *e, unsigned int timeout_ms)
 {
 	uint64_t deadline = now_ms() + timeout_ms, now, rem;
-	gntext_handle *h = e->h;
+	struct gntext_handle *h = e->h;
 	int pumped = 0, ret, err = 0;
 	struct timespec ts;
 
@@ -298,11 +298,11 @@ int gntext__events_wait(gntext_export *e, unsigned int timeout_ms)
 	return ret;
 }
 
-int gntext_released(gntext_handle *h, gntext_export **out, unsigned int max)
+int gntext_released(struct gntext_handle *h, struct gntext_export **out, unsigned int max)
 {
 	struct gntext_list *l, *next;
 	unsigned int n = 0;
-	gntext_export *e;
+	struct gntext_export *e;
 	int err;
 
 	if (!h || (!out && max)) {
@@ -326,7 +326,7 @@ int gntext_released(gntext_handle *h, gntext_export **out, unsigned int max)
 	}
 	for (l = h->exports.next; l != &h->exports && n < max; l = next) {
 		next = l->next;
-		e = gntext__container_of(l, gntext_export, node);
+		e = gntext__container_of(l, struct gntext_export, node);
 		if (e->state != GX_RELEASED || e->waiting)
 			continue;
 		gntext__list_del(&e->node);

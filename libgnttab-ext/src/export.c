@@ -4,7 +4,7 @@
  * gntext_exp_from_refs(), the export accessors, gntext_export_release(),
  * gntext_export_wait(), gntext_export_free().
  *
- * Lifetime of a gntext_export (states in internal.h):
+ * Lifetime of a struct gntext_export (states in internal.h):
  *   GX_LIVE      from exp_from_refs; the export owns the dma-buf fd.
  *   GX_CLOSED    gntext_export_release() closed the fd; the buffer may
  *                still be held (a dup, an importer, a mapping).
@@ -47,10 +47,11 @@ static int arg_size(size_t hdr, uint32_t count, size_t *size)
 	return 0;
 }
 
-gntext_export *gntext__export_new(gntext_handle *h, int dmabuf_fd,
-				  uint32_t count, uint32_t data_ofs)
+struct gntext_export *gntext__export_new(struct gntext_handle *h,
+					 int dmabuf_fd, uint32_t count,
+					 uint32_t data_ofs)
 {
-	gntext_export *e;
+	struct gntext_export *e;
 	struct stat st;
 
 	if (fstat(dmabuf_fd, &st))
@@ -75,9 +76,9 @@ gntext_export *gntext__export_new(gntext_handle *h, int dmabuf_fd,
 	return e;
 }
 
-void gntext__export_destroy(gntext_export *e)
+void gntext__export_destroy(struct gntext_export *e)
 {
-	gntext_handle *h = e->h;
+	struct gntext_handle *h = e->h;
 
 	pthread_mutex_lock(&h->lock);
 	gntext__list_del(&e->node);
@@ -87,13 +88,13 @@ void gntext__export_destroy(gntext_export *e)
 }
 
 /* Called with h->lock held. */
-gntext_export *gntext__export_twin(gntext_export *e, int live_only)
+struct gntext_export *gntext__export_twin(struct gntext_export *e, int live_only)
 {
 	struct gntext_list *l;
-	gntext_export *o;
+	struct gntext_export *o;
 
 	for (l = e->h->exports.next; l != &e->h->exports; l = l->next) {
-		o = gntext__container_of(l, gntext_export, node);
+		o = gntext__container_of(l, struct gntext_export, node);
 		if (o == e || o->fdnum != e->fdnum)
 			continue;
 		if (live_only ? o->state == GX_LIVE : o->state <= GX_CLOSED)
@@ -102,7 +103,7 @@ gntext_export *gntext__export_twin(gntext_export *e, int live_only)
 	return NULL;
 }
 
-static int export_ioctl(gntext_handle *h, uint32_t domid, uint32_t flags,
+static int export_ioctl(struct gntext_handle *h, uint32_t domid, uint32_t flags,
 			uint32_t count, const uint32_t *refs,
 			uint32_t data_ofs)
 {
@@ -148,11 +149,11 @@ static int export_ioctl(gntext_handle *h, uint32_t domid, uint32_t flags,
 	return fd;
 }
 
-int gntext_exp_from_refs(gntext_handle *h, uint32_t domid, uint32_t flags,
+int gntext_exp_from_refs(struct gntext_handle *h, uint32_t domid, uint32_t flags,
 			 uint32_t count, const uint32_t *refs,
-			 uint32_t data_ofs, gntext_export **out)
+			 uint32_t data_ofs, struct gntext_export **out)
 {
-	gntext_export *e;
+	struct gntext_export *e;
 	int fd, err;
 
 	if (!h || !refs || !out || count == 0 ||
@@ -177,7 +178,7 @@ int gntext_exp_from_refs(gntext_handle *h, uint32_t domid, uint32_t flags,
 	return 0;
 }
 
-int gntext_export_fd(const gntext_export *e)
+int gntext_export_fd(const struct gntext_export *e)
 {
 	if (!e) {
 		errno = EINVAL;
@@ -186,17 +187,17 @@ int gntext_export_fd(const gntext_export *e)
 	return e->fd;
 }
 
-uint64_t gntext_export_id(const gntext_export *e)
+uint64_t gntext_export_id(const struct gntext_export *e)
 {
 	return e ? e->ino : 0;
 }
 
-uint32_t gntext_export_count(const gntext_export *e)
+uint32_t gntext_export_count(const struct gntext_export *e)
 {
 	return e ? e->count : 0;
 }
 
-size_t gntext_export_size(const gntext_export *e)
+size_t gntext_export_size(const struct gntext_export *e)
 {
 	if (!e)
 		return 0;
@@ -204,13 +205,13 @@ size_t gntext_export_size(const gntext_export *e)
 }
 
 /* EXP_WAIT_RELEASED by fd number, for modules without release events. */
-static int wait_by_fd(gntext_export *e, unsigned int timeout_ms)
+static int wait_by_fd(struct gntext_export *e, unsigned int timeout_ms)
 {
 	struct ioctl_gntdev_dmabuf_exp_wait_released arg = {
 		.fd = e->fdnum,
 		.wait_to_ms = timeout_ms,
 	};
-	gntext_handle *h = e->h;
+	struct gntext_handle *h = e->h;
 	int ambiguous;
 
 	pthread_mutex_lock(&h->lock);
@@ -245,9 +246,9 @@ unknown:
 	return GNTEXT_UNKNOWN;
 }
 
-int gntext_export_wait(gntext_export *e, unsigned int timeout_ms)
+int gntext_export_wait(struct gntext_export *e, unsigned int timeout_ms)
 {
-	gntext_handle *h;
+	struct gntext_handle *h;
 	int state;
 
 	if (!e) {
@@ -268,9 +269,9 @@ int gntext_export_wait(gntext_export *e, unsigned int timeout_ms)
 	return wait_by_fd(e, timeout_ms);
 }
 
-int gntext_export_release(gntext_export *e, unsigned int timeout_ms)
+int gntext_export_release(struct gntext_export *e, unsigned int timeout_ms)
 {
-	gntext_handle *h;
+	struct gntext_handle *h;
 	int fd = -1;
 
 	if (!e) {
@@ -294,7 +295,7 @@ int gntext_export_release(gntext_export *e, unsigned int timeout_ms)
 	return gntext_export_wait(e, timeout_ms);
 }
 
-void gntext_export_free(gntext_export *e)
+void gntext_export_free(struct gntext_export *e)
 {
 	/* Only gntext_released()'s exports are the caller's to free. */
 	if (e && e->state == GX_REPORTED)

@@ -32,10 +32,10 @@
 
 #define GNTDEV_PATH "/dev/xen/gntdev"
 
-gntext_handle *gntext__handle_new(int fd, int owns_fd, int events)
+struct gntext_handle *gntext__handle_new(int fd, int owns_fd, int events)
 {
 	pthread_condattr_t ca;
-	gntext_handle *h;
+	struct gntext_handle *h;
 
 	h = calloc(1, sizeof(*h));
 	if (!h)
@@ -67,9 +67,9 @@ err_free:
 }
 
 /* A new handle on a gntdev fd: events on if the module has them. */
-static gntext_handle *handle_setup(int fd, int owns_fd)
+static struct gntext_handle *handle_setup(int fd, int owns_fd)
 {
-	gntext_handle *h;
+	struct gntext_handle *h;
 	int events;
 
 	events = !!(gntext__read_caps(fd, "") & GNTEXT_CAP_RELEASE_EVENTS);
@@ -99,9 +99,9 @@ static int is_gntdev(int fd)
 	return 0;
 }
 
-gntext_handle *gntext_open(unsigned int flags)
+struct gntext_handle *gntext_open(unsigned int flags)
 {
-	gntext_handle *h;
+	struct gntext_handle *h;
 	int fd, err;
 
 	if (flags) {
@@ -120,7 +120,7 @@ gntext_handle *gntext_open(unsigned int flags)
 	return h;
 }
 
-gntext_handle *gntext_open_fd(int fd)
+struct gntext_handle *gntext_open_fd(int fd)
 {
 	if (fd < 0) {
 		errno = EBADF;
@@ -131,7 +131,7 @@ gntext_handle *gntext_open_fd(int fd)
 	return handle_setup(fd, 0);
 }
 
-int gntext_close(gntext_handle *h)
+int gntext_close(struct gntext_handle *h)
 {
 	int busy;
 
@@ -152,7 +152,7 @@ int gntext_close(gntext_handle *h)
 	return 0;
 }
 
-int gntext_fd(const gntext_handle *h)
+int gntext_fd(const struct gntext_handle *h)
 {
 	if (!h) {
 		errno = EINVAL;

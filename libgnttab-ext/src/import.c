@@ -3,7 +3,7 @@
  * import.c - exp_to_refs: a local dma-buf granted to a peer.
  * gntext_exp_to_refs(), gntext_import_release().
  *
- * Lifetime of a gntext_import: created by a successful IMP_TO_REFS
+ * Lifetime of a struct gntext_import: created by a successful IMP_TO_REFS
  * (V1 when the caller passes no data_ofs pointer, V2 otherwise) made
  * with the library's own dup() of the caller's dma-buf fd (close-on-
  * exec), so the caller may close its fd at once.  The module names an
@@ -25,7 +25,7 @@
 
 #include "internal.h"
 
-static int import_ioctl(gntext_handle *h, int fd, uint32_t domid,
+static int import_ioctl(struct gntext_handle *h, int fd, uint32_t domid,
 			uint32_t count, uint32_t *refs, uint32_t *data_ofs)
 {
 	struct ioctl_gntdev_dmabuf_imp_to_refs_v2 *v2;
@@ -71,11 +71,11 @@ static int import_ioctl(gntext_handle *h, int fd, uint32_t domid,
 	return ret ? -1 : 0;
 }
 
-int gntext_exp_to_refs(gntext_handle *h, int dmabuf_fd, uint32_t domid,
+int gntext_exp_to_refs(struct gntext_handle *h, int dmabuf_fd, uint32_t domid,
 		       uint32_t count, uint32_t *refs, uint32_t *data_ofs,
-		       gntext_import **out)
+		       struct gntext_import **out)
 {
-	gntext_import *i;
+	struct gntext_import *i;
 	int err;
 
 	if (!h || !refs || !out || count == 0) {
@@ -116,10 +116,10 @@ err_free:
 	return -1;
 }
 
-int gntext_import_release(gntext_import *i)
+int gntext_import_release(struct gntext_import *i)
 {
 	struct ioctl_gntdev_dmabuf_imp_release arg;
-	gntext_handle *h;
+	struct gntext_handle *h;
 	int ret, err;
 
 	if (!i) {

@@ -108,7 +108,7 @@ struct gntext_import {
 };
 
 /* handle.c */
-gntext_handle *gntext__handle_new(int fd, int owns_fd, int events);
+struct gntext_handle *gntext__handle_new(int fd, int owns_fd, int events);
 
 /* probe.c */
 uint32_t gntext__parse_features(const char *text, size_t len);
@@ -122,17 +122,18 @@ uint32_t gntext__read_caps(int fd, const char *root);
 
 /* export.c */
 /* Track @dmabuf_fd (now owned by the export) as an export of @h. */
-gntext_export *gntext__export_new(gntext_handle *h, int dmabuf_fd,
-				  uint32_t count, uint32_t data_ofs);
+struct gntext_export *gntext__export_new(struct gntext_handle *h,
+					 int dmabuf_fd, uint32_t count,
+					 uint32_t data_ofs);
 /* Unlink @e from its handle (under h->lock) and free it. */
-void gntext__export_destroy(gntext_export *e);
+void gntext__export_destroy(struct gntext_export *e);
 /* An export other than @e, not yet released, with the same fd number. */
-gntext_export *gntext__export_twin(gntext_export *e, int live_only);
+struct gntext_export *gntext__export_twin(struct gntext_export *e, int live_only);
 
 /* events.c */
 /* Turn the module's release events on (a poll() of timeout 0). */
-void gntext__events_enable(gntext_handle *h);
+void gntext__events_enable(struct gntext_handle *h);
 /* Wait for @e's release through events; a gntext_release value. */
-int gntext__events_wait(gntext_export *e, unsigned int timeout_ms);
+int gntext__events_wait(struct gntext_export *e, unsigned int timeout_ms);
 
 #endif /* GNTEXT_INTERNAL_H */

@@ -227,7 +227,7 @@ int gntext__probe_root(int fd, const char *root, struct gntext_caps *caps)
 	return 0;
 }
 
-int gntext_probe(gntext_handle *h, struct gntext_caps *caps)
+int gntext_probe(struct gntext_handle *h, struct gntext_caps *caps)
 {
 	if (!h || !caps) {
 		errno = EINVAL;

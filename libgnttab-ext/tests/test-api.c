@@ -225,7 +225,7 @@ static void send_rec(uint64_t ino, uint32_t fd, uint32_t flags)
 		abort();
 }
 
-static void send_release(gntext_export *e)
+static void send_release(struct gntext_export *e)
 {
 	send_rec(gntext_export_id(e), e->fdnum, 0);
 }
@@ -239,10 +239,10 @@ static long ms_since(const struct timespec *a)
 	       (b.tv_nsec - a->tv_nsec) / 1000000;
 }
 
-static gntext_export *export(gntext_handle *h, uint32_t data_ofs)
+static struct gntext_export *export(struct gntext_handle *h, uint32_t data_ofs)
 {
 	uint32_t refs[3] = { 11, 12, 13 };
-	gntext_export *e = NULL;
+	struct gntext_export *e = NULL;
 
 	if (gntext_exp_from_refs(h, 1, 0, 3, refs, data_ofs, &e))
 		return NULL;
@@ -289,13 +289,13 @@ static void test_open(void)
 	tap_ok(tap_fails(gntext_fd(NULL), EINVAL), "fd(NULL) is EINVAL");
 }
 
-static void test_args(gntext_handle *h, int memfd)
+static void test_args(struct gntext_handle *h, int memfd)
 {
 	uint32_t refs[4] = { 1, 2, 3, 4 }, out[4], ofs;
 	unsigned long calls = F.calls;
 	struct gntext_caps caps;
-	gntext_export *e;
-	gntext_import *i;
+	struct gntext_export *e;
+	struct gntext_import *i;
 
 	tap_ok(tap_fails(gntext_exp_from_refs(NULL, 1, 0, 1, refs, 0, &e),
 			 EINVAL), "exp_from_refs: NULL handle");
@@ -352,10 +352,10 @@ static void test_args(gntext_handle *h, int memfd)
 	tap_ok(F.calls == calls, "no ioctl made by any of the above");
 }
 
-static void test_export(gntext_handle *h)
+static void test_export(struct gntext_handle *h)
 {
 	uint32_t refs[3] = { 21, 22, 23 };
-	gntext_export *e = NULL;
+	struct gntext_export *e = NULL;
 	struct stat st;
 
 	tap_ok(gntext_exp_from_refs(h, 5, GNTEXT_EXP_WC, 3, refs, 0, &e) ==
@@ -388,9 +388,9 @@ static void test_export(gntext_handle *h)
 	tap_ok(h->nexports == 0, "export: a failed export is not tracked");
 }
 
-static void test_release_nonevents(gntext_handle *h)
+static void test_release_nonevents(struct gntext_handle *h)
 {
-	gntext_export *a, *b, *c;
+	struct gntext_export *a, *b, *c;
 	unsigned long calls;
 	int n;
 
@@ -442,10 +442,10 @@ static void test_release_nonevents(gntext_handle *h)
 	tap_ok(h->nexports == 0, "every export freed");
 }
 
-static void test_import(gntext_handle *h)
+static void test_import(struct gntext_handle *h)
 {
 	uint32_t refs[4] = { 0 }, ofs = 7;
-	gntext_import *i = NULL;
+	struct gntext_import *i = NULL;
 	struct stat a, b;
 	int memfd, dupfd;
 
@@ -491,7 +491,7 @@ static void test_import(gntext_handle *h)
 	tap_ok(h->nimports == 0, "every import freed");
 }
 
-static void test_walk_grants(gntext_handle *h)
+static void test_walk_grants(struct gntext_handle *h)
 {
 	uint32_t refs[2100], dir[3] = { 1, 2, 0 }, data[2025], k;
 
@@ -528,7 +528,7 @@ static void test_walk_grants(gntext_handle *h)
 /* ---- release events ---- */
 
 struct waiter {
-	gntext_export *e;
+	struct gntext_export *e;
 	unsigned int ms;
 	int ret;
 	pthread_t t;
@@ -542,9 +542,9 @@ static void *wait_thread(void *arg)
 	return NULL;
 }
 
-static void test_events(gntext_handle *h)
+static void test_events(struct gntext_handle *h)
 {
-	gntext_export *e, *f, *g, *out[4];
+	struct gntext_export *e, *f, *g, *out[4];
 	struct waiter wa, wb;
 	struct timespec t0;
 	unsigned long calls;
@@ -662,7 +662,7 @@ static void test_events(gntext_handle *h)
 
 int main(void)
 {
-	gntext_handle *h, *he;
+	struct gntext_handle *h, *he;
 	int nullfd, memfd, p[2];
 
 	test_open();

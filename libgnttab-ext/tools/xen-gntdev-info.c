@@ -1214,7 +1214,7 @@ static void show_caps(void)
 {
 	struct gntext_caps c;
 	char other[256] = "";
-	gntext_handle *h;
+	struct gntext_handle *h;
 	uint32_t caps = 0;
 	int err = 0, ret;
 

@@ -30,7 +30,7 @@ static const struct {
 	{ "badref", 0 },
 };
 
-static void one_size(gntext_handle *h, unsigned int npages)
+static void one_size(struct gntext_handle *h, unsigned int npages)
 {
 	struct xt_peer peer;
 	char opts[] = "dir", *first, *rep;
@@ -96,7 +96,7 @@ int main(void)
 {
 	static const unsigned int sizes[] = { 1, 1023, 1024, MAXPAGES };
 	struct gt_stats base;
-	gntext_handle *h;
+	struct gntext_handle *h;
 
 	printf("# xt-timeout 180\n");
 	fflush(stdout);

@@ -30,9 +30,9 @@
 
 static uint32_t refs[NPAGES];
 
-static void many(gntext_handle *h, const struct xt_peer *peer)
+static void many(struct gntext_handle *h, const struct xt_peer *peer)
 {
-	gntext_export *e[NBUF], *out[NBUF];
+	struct gntext_export *e[NBUF], *out[NBUF];
 	int dups[NBUF], seen[NBUF] = { 0 }, got = 0, twice = 0, unknown = 0;
 	struct pollfd p = { .fd = gntext_fd(h), .events = POLLIN };
 	unsigned int timedout = 0;
@@ -87,9 +87,9 @@ static void many(gntext_handle *h, const struct xt_peer *peer)
 	xt_ok(gntext_released(h, out, NBUF) == 0, "then nothing more");
 }
 
-static void sync_release(gntext_handle *h, const struct xt_peer *peer)
+static void sync_release(struct gntext_handle *h, const struct xt_peer *peer)
 {
-	gntext_export *e;
+	struct gntext_export *e;
 	uint8_t *mem;
 	int dupfd, ret;
 
@@ -125,12 +125,12 @@ static void sync_release(gntext_handle *h, const struct xt_peer *peer)
 	      ret);
 }
 
-static void drm_glue(gntext_handle *h, int domid)
+static void drm_glue(struct gntext_handle *h, int domid)
 {
 	uint32_t grefs[GEM_PAGES], handle = 0;
 	struct xt_peer mapper;
 	struct gntext_drm_fb fb;
-	gntext_import *imp;
+	struct gntext_import *imp;
 	uint8_t *mem = MAP_FAILED;
 	char *rep;
 	int vfd = dmb_open_vgem(), fd, ret;
@@ -193,7 +193,7 @@ int main(void)
 {
 	struct gt_stats base;
 	struct xt_peer peer;
-	gntext_handle *h;
+	struct gntext_handle *h;
 	int gfd;
 	uint64_t t0;
 

@@ -38,7 +38,7 @@ int main(void)
 	char version[64], srcversion[64];
 	struct gntext_caps caps;
 	bool pv = gt_dom0_is_pv(), ours;
-	gntext_handle *h, *h2;
+	struct gntext_handle *h, *h2;
 	int fd;
 
 	read_line("/sys/module/xen_gntdev/version", version, sizeof(version));

@@ -33,11 +33,25 @@ tally() {	# reads result lines, prints them, adds up "# counts"
 # ---- host unit tests (TAP, no Xen needed) ----
 host_tests() {
 	local t name line out rc p=0 f=0 s=0
-	for t in "$XT_BUILD"/host/test-* "$XT_BUILD"/host/test32-* selftest; do
+	# libgnttab-ext's tests run under ASan + UBSan with the leak checker.
+	for t in "$XT_BUILD"/host/test-* "$XT_BUILD"/host/test32-* \
+		 "$XT_BUILD"/libgnttab-ext/tests/* lib-symbols selftest; do
 		name=host/${t##*/}
+		case $t in *.log) continue ;; esac
 		if [ "$t" = selftest ]; then
 			out=$("$HERE/selftest.sh" "$XT_BUILD/host/xt-report" \
 				"$XT_BUILD/xt/harness/xt-run" 2>&1)
+		elif [ "$t" = lib-symbols ]; then
+			# nm -D of the shared library: only the public API.
+			if out=$(make -s --no-print-directory -C "$HERE/../../libgnttab-ext" \
+				 O="$(cd "$XT_BUILD" && pwd)/libgnttab-ext" check-symbols 2>&1); then
+				out="ok 1 - nm -D shows only public symbols: $(echo "$out" | tail -1)"
+			else
+				out="not ok 1 - nm -D shows symbols beyond the public API: $(echo "$out" | tail -3 | tr '\n' ' ')"
+			fi
+		elif [ -x "$t" ] && [ "${t#"$XT_BUILD"/libgnttab-ext/}" != "$t" ]; then
+			out=$(ASAN_OPTIONS=detect_leaks=1 \
+			      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$t" 2>&1)
 		elif [ -x "$t" ]; then
 			out=$("$t" 2>&1)
 		else
