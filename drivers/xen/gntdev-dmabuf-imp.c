@@ -85,7 +85,7 @@ static atomic_long_t gdmb_imp_grants = ATOMIC_LONG_INIT(0);
 
 struct gdmb_imp {
 	struct list_head node;		/* ctx->imports or gdmb_zombies */
-	struct list_head all;		/* gdmb_imp_all, once committed */
+	struct list_head all;		/* gdmb_imp_all, from creation */
 	pid_t pid;			/* the importing process */
 	u64 ino;			/* the dma-buf's inode number */
 	bool deferred;			/* a zombie */

@@ -34,11 +34,12 @@
  *	grants are unmapped and the pages freed), one to the context's list
  *	while the record is on it, one to each waiter while it waits.
  *	Linked on ctx->exports, with rec->ctx set, under gdmb_track_lock
- *	only; whichever of the buffer's release and the context's release
- *	comes first unlinks it.  Released, it leaves ctx->exports; if the
- *	context reports release events it moves, with the list's
- *	reference, to ctx->released (rec->ctx still set) until read(), and
- *	is on no list otherwise.
+ *	only.  The buffer's release takes it off ctx->exports: onto no
+ *	list, or, if the context reports release events, onto
+ *	ctx->released with the list's reference (rec->ctx still set), which
+ *	read() or the context's release takes it off; the context's release
+ *	unlinks whatever is still linked, an aborted export (its fd never
+ *	reached userspace) its own record.
  *
  * struct gntdev_dmabuf_ctx - per gntdev file, from open() to release();
  *	on release it unlinks its records (the buffers stay alive), drops
@@ -46,8 +47,13 @@
  *	(gntdev-dmabuf-imp.c says how).
  *
  * Lock order: dma-buf core locks, then buf->lock, then gdmb_track_lock
- * (a spinlock, innermost, never held across anything that sleeps).  The
- * PV mmap state's spinlock is taken only inside its MMU notifier, the
+ * (a spinlock, never held across anything that sleeps; only the wait
+ * queue of a context's release events nests inside it, to be woken).
+ * ctx->read_lock (a mutex, one read() at a time) comes before
+ * gdmb_track_lock; gdmb_live_lock (the debugfs listing) before
+ * buf->lock.  In the backing store, gdmb_trim_lock before the stats
+ * mutex (gntdev_stats_lock()) before gdmb_stray_lock.  The PV mmap
+ * state's spinlock is taken only inside its MMU notifier, the
  * stray-page lock only to move pages on or off its list.
  *
  * Mapping (PV and PVH dom0 alike, as blkback does): every slot has a

@@ -281,8 +281,8 @@ static unsigned int gdmb_pool_take(unsigned int nr, struct page **pages)
 		pages[n] = list_first_entry(&gdmb_pool, struct page, lru);
 		list_del(&pages[n]->lru);
 	}
-	spin_unlock(&gdmb_pool_lock);
 	gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, -(long)n);
+	spin_unlock(&gdmb_pool_lock);
 	return n;
 }
 
@@ -295,11 +295,10 @@ static unsigned int gdmb_pool_put(unsigned int nr, struct page **pages)
 	for (n = 0; n < nr && gdmb_pool_len < READ_ONCE(gdmb_pool_max);
 	     n++, gdmb_pool_len++)
 		list_add(&pages[n]->lru, &gdmb_pool);
+	gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, n);
 	spin_unlock(&gdmb_pool_lock);
-	if (n) {
-		gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, n);
+	if (n)
 		mod_delayed_work(system_wq, &gdmb_pool_work, GDMB_POOL_IDLE);
-	}
 	return n;
 }
 
@@ -326,12 +325,12 @@ bool gdmb_pool_take_block(unsigned int nr, struct page **pages)
 			list_del(&best->node);
 			empty = best;
 		}
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, -(long)nr);
 	}
 	spin_unlock(&gdmb_pool_lock);
 	if (!first)
 		return false;
 	kfree(empty);
-	gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, -(long)nr);
 	for (i = 0; i < nr; i++)
 		pages[i] = first + i;
 	return true;
@@ -354,6 +353,7 @@ bool gdmb_pool_put_block(unsigned int nr, struct page **pages)
 	if (gdmb_pool_len + nr <= READ_ONCE(gdmb_pool_max)) {
 		list_add(&b->node, &gdmb_blocks);
 		gdmb_pool_len += nr;
+		gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, nr);
 		pooled = true;
 	}
 	spin_unlock(&gdmb_pool_lock);
@@ -361,7 +361,6 @@ bool gdmb_pool_put_block(unsigned int nr, struct page **pages)
 		kfree(b);
 		return false;
 	}
-	gntdev_stat_add(GNTDEV_STAT_DMABUF_POOL, nr);
 	mod_delayed_work(system_wq, &gdmb_pool_work, GDMB_POOL_IDLE);
 	return true;
 }
@@ -390,7 +389,11 @@ static unsigned int gdmb_block_give_back(struct gdmb_block *b)
  * seen every page an earlier one took off the lists given back; a
  * shrinker (@wait false) does not queue behind another trim.  A page
  * leaves dmabuf_pool together with its frame leaving dmabuf_frames_out
- * (or, parked, joining dmabuf_pages), under gntdev_stats_lock().
+ * (or, parked, joining dmabuf_pages), under gntdev_stats_lock(): a
+ * reader sees a trim whole.  Elsewhere dmabuf_pool changes under
+ * gdmb_pool_lock with the lists, so it never reads below the pages a
+ * trim can still give back; an export or release in progress may show
+ * its pages in two counters for a moment.
  */
 static unsigned long gdmb_pool_trim(unsigned int keep, unsigned long budget,
 				    bool wait)

@@ -99,7 +99,8 @@ void gdmb_rec_release(struct gdmb_rec *rec)
 			put = true;
 		}
 		if (ctx->events)
-			wake_up_interruptible(&ctx->release_wq);
+			wake_up_interruptible_poll(&ctx->release_wq,
+						   EPOLLIN | EPOLLRDNORM);
 	}
 	rec->released = true;
 	spin_unlock(&gdmb_track_lock);
@@ -155,6 +156,7 @@ int gntdev_dmabuf_exp(struct gntdev_dmabuf_ctx *ctx,
 	}
 	gdmb_rec_publish(ctx, rec, fd, file_inode(dmabuf->file)->i_ino);
 	out->dmabuf = dmabuf;
+	out->rec = rec;
 	out->fd = fd;
 	return 0;
 }
@@ -164,9 +166,26 @@ void gntdev_dmabuf_exp_commit(struct gntdev_dmabuf_new *out)
 	fd_install(out->fd, out->dmabuf->file);
 }
 
-/* The fd number never reached userspace: the buffer goes away. */
-void gntdev_dmabuf_exp_abort(struct gntdev_dmabuf_new *out)
+/*
+ * The fd number never reached userspace: the buffer goes away, and its
+ * record first, unreported (the buffer was never the caller's, and the
+ * fd number may be the next export's).
+ */
+void gntdev_dmabuf_exp_abort(struct gntdev_dmabuf_ctx *ctx,
+			     struct gntdev_dmabuf_new *out)
 {
+	struct gdmb_rec *rec = out->rec;	/* the buffer's reference keeps it */
+	bool linked;
+
+	spin_lock(&gdmb_track_lock);
+	linked = rec->ctx == ctx;
+	if (linked) {
+		list_del_init(&rec->node);
+		rec->ctx = NULL;
+	}
+	spin_unlock(&gdmb_track_lock);
+	if (linked)
+		gdmb_rec_put(rec);
 	put_unused_fd(out->fd);
 	dma_buf_put(out->dmabuf);
 }
@@ -219,7 +238,7 @@ static void gdmb_events_on(struct gntdev_dmabuf_ctx *ctx)
 	if (READ_ONCE(ctx->events))
 		return;
 	spin_lock(&gdmb_track_lock);
-	ctx->events = true;
+	WRITE_ONCE(ctx->events, true);
 	spin_unlock(&gdmb_track_lock);
 }
 
@@ -292,13 +311,14 @@ ssize_t gntdev_dmabuf_read(struct gntdev_dmabuf_ctx *ctx, char __user *buf,
 	struct gntdev_dmabuf_release ev;
 	struct gdmb_rec *rec;
 	size_t done = 0;
-	int ret;
+	ssize_t ret;
 
+	gdmb_events_on(ctx);
 	if (count < sizeof(ev))
 		return -EINVAL;
-	gdmb_events_on(ctx);
-	if (mutex_lock_interruptible(&ctx->read_lock))
-		return -ERESTARTSYS;
+	if (nonblock ? !mutex_trylock(&ctx->read_lock) :
+		       mutex_lock_interruptible(&ctx->read_lock))
+		return nonblock ? -EAGAIN : -ERESTARTSYS;
 	while (!gdmb_events_pending(ctx)) {
 		ret = -EAGAIN;
 		if (nonblock)

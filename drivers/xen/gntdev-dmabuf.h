@@ -23,6 +23,7 @@
 struct device;
 struct dma_buf;
 struct gdmb_imp;
+struct gdmb_rec;
 struct gntdev_dmabuf_ctx;
 
 /* EXP_FROM_REFS and EXP_FROM_REFS_V2, without the refs. */
@@ -36,6 +37,7 @@ struct gntdev_dmabuf_exp_req {
 /* An exported buffer whose fd is reserved, not yet installed. */
 struct gntdev_dmabuf_new {
 	struct dma_buf *dmabuf;
+	struct gdmb_rec *rec;		/* its export record */
 	int fd;
 };
 
@@ -55,7 +57,8 @@ int gntdev_dmabuf_exp(struct gntdev_dmabuf_ctx *ctx,
 		      const struct gntdev_dmabuf_exp_req *req, u32 *refs,
 		      struct gntdev_dmabuf_new *out);
 void gntdev_dmabuf_exp_commit(struct gntdev_dmabuf_new *out);
-void gntdev_dmabuf_exp_abort(struct gntdev_dmabuf_new *out);
+void gntdev_dmabuf_exp_abort(struct gntdev_dmabuf_ctx *ctx,
+			     struct gntdev_dmabuf_new *out);
 long gntdev_dmabuf_wait_released(struct gntdev_dmabuf_ctx *ctx, u32 fd,
 				 u32 wait_to_ms);
 __poll_t gntdev_dmabuf_poll(struct gntdev_dmabuf_ctx *ctx, struct file *filp,

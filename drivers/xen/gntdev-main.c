@@ -238,7 +238,7 @@ static long gntdev_ioctl_dmabuf_exp(struct gntdev_file *gf,
 	if (err)
 		return err;
 	if (put_user((u32)new.fd, ufd)) {
-		gntdev_dmabuf_exp_abort(&new);
+		gntdev_dmabuf_exp_abort(gf->dmabuf, &new);
 		return -EFAULT;
 	}
 	gntdev_dmabuf_exp_commit(&new);

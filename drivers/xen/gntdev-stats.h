@@ -12,7 +12,8 @@
  * frame given back leaves dmabuf_pool and dmabuf_frames_out) is made
  * between gntdev_stats_lock() and gntdev_stats_unlock(), which may
  * sleep: a read of the file sees all of it or none.  Other debugfs
- * files of the module go in gntdev_debugfs_dir() (NULL-safe).
+ * files of the module go in gntdev_debugfs_dir() (an error pointer if
+ * debugfs failed, which debugfs_create_*() accept).
  */
 #ifndef _XEN_GNTDEV_STATS_H
 #define _XEN_GNTDEV_STATS_H

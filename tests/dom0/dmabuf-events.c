@@ -11,7 +11,8 @@
  *    and fd number; then EAGAIN and no POLLIN;
  *  - a buffer kept alive by a dup()ed fd is reported only once that is
  *    closed; a blocking read() wakes for it;
- *  - another file's exports are not reported here;
+ *  - another file's exports are not reported here, nor an export whose
+ *    fd number never reached userspace (EFAULT);
  *  - read() of less than a record: EINVAL; nothing queued: EAGAIN; a
  *    bad buffer: EFAULT with the record kept; EXP_WAIT_RELEASED of a
  *    reported buffer: ENOENT;
@@ -285,6 +286,36 @@ static void bad_reads(int gfd, const struct xt_peer *peer)
 	munmap(none, GT_PAGE);
 }
 
+/*
+ * An export whose fd number never reached userspace (the argument is
+ * read-only, so writing the fd back fails: EFAULT) is undone; it was
+ * never the caller's, so its release must not be reported.
+ */
+static void aborted_export(int gfd, const struct xt_peer *peer)
+{
+	struct pollfd p = { .fd = gfd, .events = POLLIN };
+	struct ioctl_gntdev_dmabuf_exp_from_refs *op;
+	uint8_t *page;
+	int ret;
+
+	page = mmap(NULL, GT_PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!XT_CHECK(page != MAP_FAILED, "a page for the argument"))
+		return;
+	op = (void *)page;
+	op->flags = 0;
+	op->count = 1;
+	op->domid = (uint32_t)peer->domid;
+	op->refs[0] = refs[4];
+	mprotect(page, GT_PAGE, PROT_READ);
+	ret = ioctl(gfd, IOCTL_GNTDEV_DMABUF_EXP_FROM_REFS, op) ? errno : 0;
+	xt_ok(ret == EFAULT, "an export whose fd cannot be written back: EFAULT (%s)",
+	      strerror(ret));
+	xt_ok(poll(&p, 1, 300) == 0,
+	      "its undoing is not reported as a release");
+	munmap(page, GT_PAGE);
+}
+
 /* More releases than the queue holds, unread. */
 static void overflow(const struct xt_peer *peer)
 {
@@ -340,6 +371,7 @@ int main(void)
 	many(gfd, &peer);
 	held_by_dup(gfd, &peer);
 	other_file(gfd, &peer);
+	aborted_export(gfd, &peer);
 	overflow(&peer);
 	close(gfd);
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");

@@ -306,7 +306,6 @@ struct ioctl_gntdev_dmabuf_imp_to_refs_v2 {
 #define IOCTL_GNTDEV_DMABUF_EXP_TO_REFS_RELEASE \
 	IOCTL_GNTDEV_DMABUF_IMP_RELEASE
 
-
 /*
  * This project's extensions.  They use no ioctl number, so none can
  * collide with a number upstream assigns later.
@@ -320,10 +319,14 @@ struct ioctl_gntdev_dmabuf_imp_to_refs_v2 {
  * than one record, EAGAIN with O_NONBLOCK and nothing queued (a blocking
  * read waits, interruptibly), EFAULT.  At most GNTDEV_DMABUF_RELEASE_QUEUE
  * records wait: later releases are dropped and the next read() returns
- * first a record with GNTDEV_DMABUF_RELEASE_LOST (ino 0, fd ~0), after
- * which the reader must ask EXP_WAIT_RELEASED (timeout 0) about each
- * buffer it still holds.  Records go with the file; a release no longer
- * reported by EXP_WAIT_RELEASED (ENOENT) may still be read.
+ * first a record with GNTDEV_DMABUF_RELEASE_LOST (ino 0, fd ~0), ahead
+ * of the records still queued, after which the reader must ask
+ * EXP_WAIT_RELEASED (timeout 0) about each buffer it still holds (that
+ * names the newest export with an fd number: one whose number a newer
+ * live export took cannot be asked about until that one is released).
+ * Records go with the file; a release no longer reported by
+ * EXP_WAIT_RELEASED (ENOENT) may still be read.  An export that fails
+ * (its fd never reached userspace) is never reported.
  */
 struct gntdev_dmabuf_release {
 	/* The buffer: st_ino of its dma-buf fd, unique while the system runs. */
