@@ -101,7 +101,7 @@ static bool card_of(const char *driver, char *path, size_t len)
 	return found;
 }
 
-static void importer(const char *driver)
+static void check_importer(const char *driver)
 {
 	char card[300], args[340];
 	int ret;
@@ -161,8 +161,8 @@ int main(void)
 		close(fd);
 		dmb_wait(gfd, fd, 5000);
 	}
-	importer("cirrus");
-	importer("vgem");
+	check_importer("cirrus");
+	check_importer("vgem");
 	xt_ok(run("--bogus") == 2, "an unknown option: exit 2");
 	xt_ok(xt_peer_finish(&peer) == 0, "domU peer exits cleanly");
 	close(gfd);
