@@ -6,10 +6,12 @@
  * flavour, the module's version and srcversion; Debian's stock module
  * (GNTDEV=stock) must answer "stock, nothing of ours": ours = 0, caps 0.
  * Either way the dom0 flavour is the one /sys/hypervisor says, and
- * gntext_open_fd() works on an fd opened by hand.
+ * gntext_open_fd() works on an fd opened by hand and on libxengnttab's
+ * (xengnttab_fd()), and refuses /dev/null (ENOTTY).
  */
 #define _GNU_SOURCE
 #include <gnttab-ext.h>
+#include <xengnttab.h>
 
 #include "dmabuf-util.h"
 
@@ -39,7 +41,8 @@ int main(void)
 	struct gntext_caps caps;
 	bool pv = gt_dom0_is_pv(), ours;
 	struct gntext_handle *h, *h2;
-	int fd;
+	xengnttab_handle *xgt;
+	int fd, err;
 
 	read_line("/sys/module/xen_gntdev/version", version, sizeof(version));
 	read_line("/sys/module/xen_gntdev/srcversion", srcversion,
@@ -91,10 +94,26 @@ int main(void)
 	}
 	if (fd >= 0)
 		close(fd);
+	/* The fd of Debian's libxengnttab, as a backend already has it. */
+	xgt = xengnttab_open(NULL, 0);
+	h2 = xgt ? gntext_open_fd(xengnttab_fd(xgt)) : NULL;
+	if (XT_CHECK(h2, "gntext_open_fd on xengnttab_fd() (%s)",
+		     h2 ? "ok" : strerror(errno))) {
+		struct gntext_caps c2;
+
+		xt_ok(gntext_probe(h2, &c2) == 0 && c2.caps == caps.caps,
+		      "it probes the same");
+		gntext_close(h2);
+	}
+	if (xgt)
+		xt_ok(xengnttab_close(xgt) == 0,
+		      "libxengnttab closes its own fd afterwards");
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	errno = 0;
-	xt_ok(!gntext_open_fd(fd) && errno == ENOTTY,
-	      "gntext_open_fd on /dev/null: ENOTTY (%s)", strerror(errno));
+	h2 = gntext_open_fd(fd);
+	err = errno;
+	xt_ok(!h2 && err == ENOTTY, "gntext_open_fd on /dev/null: ENOTTY (%s)",
+	      strerror(err));
 	close(fd);
 	xt_ok(gntext_close(h) == 0, "gntext_close");
 	return xt_exit();
