@@ -5,6 +5,10 @@
 #   make [all]          module (for KVER) + userspace library + test programs
 #   make module         the xen-gntdev module, out of tree, for KVER/KDIR
 #   make install        installs it as /lib/modules/KVER/updates/xen-gntdev.ko
+#                       (KVER: the running kernel unless given)
+#   make uninstall      removes it again
+#   make dkms           hands the module to DKMS (dkms.conf): rebuilt for
+#                       every kernel; make dkms-remove undoes it
 #   make lib            libgnttab-ext (shared, static, host tests)
 #   make tests          host tools, host unit tests, in-machine test programs
 #   make deps           installs every Debian package needed (idempotent)
@@ -12,6 +16,8 @@
 #                       (module and C tests), shellcheck (shell scripts)
 #   make check          host unit tests, then the Xen machine (see below)
 #   make check-harness  proves the harness reports failing/hanging tests
+#   make check-dkms     installs the module with DKMS for both kernels,
+#                       boots the machine on it, removes it again
 #   make run            boots the Xen machine and shows the cross-domain path
 #   make bench          benchmarks (tests/bench) on PV and PVH, both kernels
 #   make clean
@@ -59,11 +65,11 @@ XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 # The dom0 gntdev test library and the headers of its areas.
 GT_HDRS := tests/lib/gntdev-test.h $(wildcard tests/dom0/*.h)
 
-.PHONY: bench all module testmods install lint lib stage tests deps check check-harness run clean
+.PHONY: bench all module testmods install uninstall dkms dkms-remove lint lib stage tests deps check check-harness check-dkms run clean
 all: module lib tests
 
 module:
-	@test -d "$(KDIR)" || { echo "no kernel build tree $(KDIR): run 'make deps'"; exit 1; }
+	@test -d "$(KDIR)" || { echo "no kernel build tree $(KDIR): install linux-headers-$(KVER) (or run 'make deps' on a development machine)"; exit 1; }
 	@mkdir -p $(B)/module/$(KVER)
 	@cp -a drivers include $(B)/module/$(KVER)/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(B)/module/$(KVER)/drivers/xen W=1 modules
@@ -77,10 +83,34 @@ testmods:
 		$(MAKE) -C $(KDIR) M=$(CURDIR)/$$o W=1 modules || exit 1; \
 	done
 
-install: module
-	install -D -m 0644 $(B)/module/$(KVER)/drivers/xen/xen-gntdev.ko \
-		$(DESTDIR)/lib/modules/$(KVER)/updates/xen-gntdev.ko
-	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+# install, uninstall and dkms act on the running kernel unless KVER is
+# given (the build and test targets default to tools/kver.sh's kernel).
+IKVER := $(if $(filter command line environment,$(origin KVER)),$(KVER),$(shell uname -r))
+VERSION := $(shell cat VERSION)
+DKMS_SRC := /usr/src/xen-gntdev-dmabuf-$(VERSION)
+
+install:
+	@$(MAKE) --no-print-directory module KVER=$(IKVER)
+	install -D -m 0644 $(B)/module/$(IKVER)/drivers/xen/xen-gntdev.ko \
+		$(DESTDIR)/lib/modules/$(IKVER)/updates/xen-gntdev.ko
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(IKVER); fi
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(IKVER)/updates/xen-gntdev.ko
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(IKVER); fi
+
+# DKMS: the module source in $(DKMS_SRC), built and installed for the
+# running kernel (and, AUTOINSTALL, every kernel installed later).
+dkms:
+	@command -v dkms >/dev/null || apt-get install -y dkms
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	cp -a drivers include dkms.conf VERSION COPYING $(DKMS_SRC)/
+	dkms add xen-gntdev-dmabuf/$(VERSION) || true
+	dkms install xen-gntdev-dmabuf/$(VERSION) -k $(IKVER)
+
+dkms-remove:
+	dkms remove xen-gntdev-dmabuf/$(VERSION) --all || true
+	rm -rf $(DKMS_SRC)
 
 # libgnttab-ext: built in $(LIB_O); installed into $(STAGE) as a user
 # would (make install DESTDIR=...); the tutorial's program is built from
@@ -183,6 +213,11 @@ check: deps
 	@$(MAKE) --no-print-directory tests
 	@MATRIX='$(MATRIX)' TESTS='$(TESTS)' EXTRA_TESTS='$(EXTRA_TESTS)' \
 	 GNTDEV='$(GNTDEV)' XT_BUILD=$(B) tests/harness/check.sh
+
+# docs/install.md's DKMS steps on this machine, the Xen machine booted on
+# the DKMS-installed module, then removed again (tools/dkms-check.sh).
+check-dkms: deps
+	@tools/dkms-check.sh
 
 check-harness: deps
 	@$(MAKE) --no-print-directory tests

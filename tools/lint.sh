@@ -78,6 +78,15 @@ if [ -x "$cp" ]; then
 	      grep -E 'ERROR|WARNING|CHECK')
 	if [ -n "$out" ]; then echo "$out"; bad=1; fi
 	echo "lint: checkpatch --strict (libgnttab-ext): $([ -z "$out" ] && echo clean || echo findings)"
+	# One version: VERSION, the module's MODULE_VERSION, dkms.conf.
+	v=$(cat VERSION)
+	if grep -q "MODULE_VERSION(\"xgd-$v\")" drivers/xen/gntdev-main.c &&
+	   grep -q "^PACKAGE_VERSION=\"$v\"" dkms.conf; then
+		echo "lint: version $v: the module and dkms.conf agree"
+	else
+		echo "lint: version $v: drivers/xen/gntdev-main.c or dkms.conf disagrees"
+		bad=1
+	fi
 else
 	echo "lint: checkpatch.pl not available (apt-get install linux-source-6.1)"
 fi

@@ -6,7 +6,8 @@
 # failed".  Exit status 0 only if nothing failed.
 #
 # Environment: MATRIX (default | all | points), TESTS (fnmatch pattern),
-# EXTRA_TESTS (directory), GNTDEV (ours | stock), XENSTORED (cxenstored |
+# EXTRA_TESTS (directory), GNTDEV (ours | stock | installed: what modprobe
+# would load, e.g. the DKMS build), XENSTORED (cxenstored |
 # oxenstored), XT_BUILD (build directory), XT_HOST_TESTS (0: skip them).
 set -uo pipefail
 
@@ -129,6 +130,19 @@ for point in $points; do
 			[ -e "$ko" ] && XT_KMODS="$XT_KMODS$ko "
 		done
 		export XT_KMODS
+	elif [ "$GNTDEV" = installed ]; then
+		# Whatever modprobe would load for that kernel (DKMS, make
+		# install), decompressed for insmod.
+		ko=$(modinfo -k "$kver" -n xen-gntdev 2>/dev/null)
+		case $ko in
+		*.xz) xz -dc "$ko" > "$XT_BUILD/installed-$kver.ko" ;;
+		*.zst) zstd -qdc "$ko" > "$XT_BUILD/installed-$kver.ko" ;;
+		?*) cp "$ko" "$XT_BUILD/installed-$kver.ko" ;;
+		*) echo "FAIL  $label  harness: no xen-gntdev installed for $kver"
+		   fail=$((fail + 1)); continue ;;
+		esac
+		echo "# $label: the installed module $ko"
+		export XT_GNTDEV=$TOP/$XT_BUILD/installed-$kver.ko XT_KMODS=
 	else
 		export XT_GNTDEV=stock
 	fi
