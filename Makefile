@@ -16,10 +16,12 @@
 #                       (module and C tests), shellcheck (shell scripts)
 #   make check          host unit tests, then the Xen machine (see below)
 #   make check-harness  proves the harness reports failing/hanging tests
+#   make deb            Debian packages (debian/) into build/deb
 #   make check-dkms     installs the module with DKMS for both kernels,
 #                       boots the machine on it, removes it again
 #   make run            boots the Xen machine and shows the cross-domain path
 #   make bench          benchmarks (tests/bench) on PV and PVH, both kernels
+#   make fuzz           the long ioctl fuzz campaign (FUZZ_OPS, FUZZ_SEED)
 #   make clean
 #
 # Variables:
@@ -65,7 +67,7 @@ XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 # The dom0 gntdev test library and the headers of its areas.
 GT_HDRS := tests/lib/gntdev-test.h $(wildcard tests/dom0/*.h)
 
-.PHONY: bench all module testmods install uninstall dkms dkms-remove lint lib stage tests deps check check-harness check-dkms run clean
+.PHONY: bench all module testmods install uninstall dkms dkms-remove lint lib stage tests deps check check-harness check-dkms deb fuzz run clean
 all: module lib tests
 
 module:
@@ -107,6 +109,17 @@ dkms:
 	cp -a drivers include dkms.conf VERSION COPYING $(DKMS_SRC)/
 	dkms add xen-gntdev-dmabuf/$(VERSION) || true
 	dkms install xen-gntdev-dmabuf/$(VERSION) -k $(IKVER)
+
+# Debian packages (debian/): xen-gntdev-dmabuf-dkms, libgnttab-ext0,
+# libgnttab-ext-dev, xen-gntdev-info, into $(B)/deb.
+deb:
+	@command -v dpkg-buildpackage >/dev/null && dpkg -s dh-dkms >/dev/null 2>&1 || \
+		apt-get install -y --no-install-recommends debhelper dh-dkms fakeroot
+	dpkg-buildpackage -us -uc -b
+	@rm -rf $(B)/deb && mkdir -p $(B)/deb
+	mv ../xen-gntdev-dmabuf*_$(VERSION)_* ../libgnttab-ext*_$(VERSION)_* \
+		../xen-gntdev-info*_$(VERSION)_* $(B)/deb/
+	@ls $(B)/deb
 
 dkms-remove:
 	dkms remove xen-gntdev-dmabuf/$(VERSION) --all || true
@@ -230,6 +243,18 @@ bench: deps
 	@$(MAKE) --no-print-directory tests
 	@MATRIX='$(BENCH_MATRIX)' TESTS='bench-*' EXTRA_TESTS=$(B)/xt/bench \
 	 GNTDEV='$(GNTDEV)' XT_BUILD=$(B) XT_HOST_TESTS=0 XT_BOOT_TIMEOUT=900 \
+	 tests/harness/check.sh
+
+# The long fuzz campaign (tests/dom0/fuzz-gntdev.c, docs/fuzzing.md) on
+# every point, dom0 booted with allocator debugging; the short run is
+# part of make check.
+FUZZ_MATRIX ?= 6.1-pv,6.12-pv,6.1-pvh,6.12-pvh
+FUZZ_OPS ?= 100000
+fuzz: deps
+	@$(MAKE) --no-print-directory tests
+	@MATRIX='$(FUZZ_MATRIX)' TESTS='fuzz-gntdev' GNTDEV='$(GNTDEV)' \
+	 XT_BUILD=$(B) FUZZ_OPS='$(FUZZ_OPS)' FUZZ_SEED='$(FUZZ_SEED)' \
+	 XT_HOST_TESTS=0 XT_DOM0_EXTRA='slub_debug=FZPU init_on_free=1 page_poison=1' \
 	 tests/harness/check.sh
 
 run: deps

@@ -68,10 +68,15 @@ int gdmb_map_grants(struct gdmb_buf *buf, unsigned long va,
 	hret = gntdev_grant_map(ops, NULL, va ? NULL : buf->pages, buf->count);
 	for (i = 0; i < buf->count; i++) {
 		e = gntdev_grant_map_result(&ops[i], &handles[i]);
-		if (!e)
+		if (!e) {
 			gntdev_stat_add(GNTDEV_STAT_DMABUF_GRANTS, 1);
-		else if (!ret)
+		} else if (!ret) {
 			ret = e;
+			/* Dynamic debug, off by default: why the export failed. */
+			pr_debug("export of %u grants of domain %u%s: ref %u (index %u) failed, GNTST %d (%d)\n",
+				 buf->count, buf->domid, va ? " (PV alias)" : "",
+				 buf->refs[i], i, ops[i].status, e);
+		}
 	}
 	if (!ret)
 		ret = hret;

@@ -111,23 +111,38 @@ void gdmb_rec_release(struct gdmb_rec *rec)
 
 /* ---- export ---- */
 
-/* Everything about a request that can be judged before its refs. */
+/*
+ * Everything about a request that can be judged before its refs.  Each
+ * refusal says why under dynamic debug (off by default, so no caller can
+ * flood the log): `echo 'module xen_gntdev +p' > .../dynamic_debug/control`.
+ */
 int gntdev_dmabuf_exp_check(const struct gntdev_dmabuf_exp_req *req)
 {
+	const char *why = NULL;
+	int err = -EINVAL;
+
 	if (req->flags & ~GDMB_FLAGS_KNOWN)
-		return -EINVAL;
-	if ((req->flags & GDMB_FLAGS_KNOWN) == GDMB_FLAGS_KNOWN)
-		return -EINVAL;
-	if (req->domid >= DOMID_FIRST_RESERVED)
-		return -EINVAL;
-	if (!req->count || req->count > READ_ONCE(gntdev_limit))
-		return -EINVAL;
-	if (req->data_ofs >= PAGE_SIZE)
-		return -EINVAL;
+		why = "unknown flag bits";
+	else if ((req->flags & GDMB_FLAGS_KNOWN) == GDMB_FLAGS_KNOWN)
+		why = "both WC and COHERENT";
+	else if (req->domid >= DOMID_FIRST_RESERVED)
+		why = "reserved domid";
+	else if (!req->count)
+		why = "count 0";
+	else if (req->count > READ_ONCE(gntdev_limit))
+		why = "count beyond the limit parameter";
+	else if (req->data_ofs >= PAGE_SIZE)
+		why = "data_ofs not inside the first page";
 	/* No PV dom0 can make foreign frames bus-contiguous. */
-	if (req->flags && xen_pv_domain())
-		return -EOPNOTSUPP;
-	return 0;
+	if (!why && req->flags && xen_pv_domain()) {
+		why = "contiguous flags in a PV dom0";
+		err = -EOPNOTSUPP;
+	}
+	if (!why)
+		return 0;
+	pr_debug("export refused (%d): %s (flags %#x, domid %u, count %u, data_ofs %u)\n",
+		 err, why, req->flags, req->domid, req->count, req->data_ofs);
+	return err;
 }
 
 /*

@@ -75,6 +75,9 @@ XT_GNTDEV=$([ "$XT_GNTDEV" = stock ] && echo stock || echo ours)
 XT_DOMU=1
 XT_POST=${XT_POST:-1}
 XT_XENSTORED=${XT_XENSTORED:-cxenstored}
+FUZZ_OPS='${FUZZ_OPS:-}'
+FUZZ_SEED='${FUZZ_SEED:-}'
+FUZZ_LOG='${FUZZ_LOG:-}'
 EOF
 export XT_CONFIG=$RUN/config
 

@@ -9,6 +9,7 @@
 #
 # /xt/config sets: XT_NONCE, XT_FILTER, XT_TIMEOUT, XT_GNTDEV (ours|stock),
 # XT_DOMU (1: boot a domU), XT_POST (1: run the post-suite checks),
+# FUZZ_OPS, FUZZ_SEED, FUZZ_LOG (the fuzzer's, empty unless make fuzz),
 # XT_XENSTORED (cxenstored: the C xenstored; oxenstored: the OCaml one,
 # Debian's default).
 # Pid files of the toolstack: /run/xenstored.pid, /run/xenconsoled.pid.
@@ -17,6 +18,10 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 # shellcheck source=/dev/null  # written by mkimage.sh into the image
 . /xt/config
 export XT_GNTDEV XT_XENSTORED	# tests may check what they run on
+# The fuzzer's knobs (make fuzz), exported only when set.
+[ -z "${FUZZ_OPS:-}" ] || export FUZZ_OPS
+[ -z "${FUZZ_SEED:-}" ] || export FUZZ_SEED
+[ -z "${FUZZ_LOG:-}" ] || export FUZZ_LOG
 
 say() { echo "xt-init: $*"; }
 frame() { /xt/xt-run --frame "$XT_NONCE" "$*"; }

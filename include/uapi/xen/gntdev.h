@@ -231,7 +231,10 @@ struct ioctl_gntdev_dmabuf_imp_to_refs {
 	__u32 count;
 	/* IN: the domain to grant to (< 0x7FF0). */
 	__u32 domid;
-	/* Reserved, must be 0. */
+	/*
+	 * Reserved: set it to 0.  Not checked here (Debian's libxengnttab
+	 * leaves it uninitialised); V2's is.
+	 */
 	__u32 reserved;
 	/* OUT: the grant references, @count of them. */
 	__u32 refs[1];
@@ -248,7 +251,7 @@ _IOC(_IOC_NONE, 'G', 12, \
 struct ioctl_gntdev_dmabuf_imp_release {
 	/* IN: the fd passed to DMABUF_IMP_TO_REFS. */
 	__u32 fd;
-	/* Reserved, must be 0. */
+	/* Reserved: set it to 0 (not checked, as for IMP_TO_REFS V1). */
 	__u32 reserved;
 };
 
