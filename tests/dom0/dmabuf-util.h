@@ -194,6 +194,23 @@ static inline int dmb_find_drm(const char *driver)
 	return fd;
 }
 
+/* The /dev/dri/cardN path of @driver's device into @path; false if none. */
+static inline bool dmb_card_path(const char *driver, char *path, size_t len)
+{
+	int fd = dmb_find_drm(driver);
+	char link[64];
+
+	if (fd < 0)
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = (size_t)readlink(link, path, len - 1);
+	close(fd);
+	if (len == (size_t)-1)
+		return false;
+	path[len] = '\0';
+	return true;
+}
+
 /* Open vgem's card, loading vgem.ko first if needed; -1 if none. */
 static inline int dmb_open_vgem(void)
 {

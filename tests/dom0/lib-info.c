@@ -9,7 +9,6 @@
  * (docs/xen-gntdev-info.md quotes a run).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <sys/wait.h>
 
 #include "dmabuf-util.h"
@@ -73,40 +72,12 @@ static bool json_ok(const char *s)
 	return !depth && !str;
 }
 
-/* The /dev/dri/cardN path of @driver, in @path; false if none. */
-static bool card_of(const char *driver, char *path, size_t len)
-{
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir("/dev/dri");
-
-	while (d && !found && (de = readdir(d))) {
-		char name[32] = "";
-		struct drm_version v = { .name = name,
-					 .name_len = sizeof(name) - 1 };
-		int fd;
-
-		if (strncmp(de->d_name, "card", 4))
-			continue;
-		snprintf(path, len, "/dev/dri/%s", de->d_name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		found = !ioctl(fd, DRM_IOCTL_VERSION, &v) &&
-			!strcmp(name, driver);
-		close(fd);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 static void check_importer(const char *driver)
 {
 	char card[300], args[340];
 	int ret;
 
-	if (!card_of(driver, card, sizeof(card))) {
+	if (!dmb_card_path(driver, card, sizeof(card))) {
 		xt_skip("no such device", "check-importer %s", driver);
 		return;
 	}

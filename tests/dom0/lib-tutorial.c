@@ -10,7 +10,6 @@
  * must then say "released" and exit 0, with every counter back.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <sys/wait.h>
 
 #include "dmabuf-util.h"
@@ -22,34 +21,6 @@
 #define REFS "/tmp/lib-tutorial.refs"
 
 static uint32_t refs[NPAGES];
-
-/* The /dev/dri/cardN path of @driver, in @path; false if none. */
-static bool card_of(const char *driver, char *path, size_t len)
-{
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir("/dev/dri");
-
-	while (d && !found && (de = readdir(d))) {
-		char name[32] = "";
-		struct drm_version v = { .name = name,
-					 .name_len = sizeof(name) - 1 };
-		int fd;
-
-		if (strncmp(de->d_name, "card", 4))
-			continue;
-		snprintf(path, len, "/dev/dri/%s", de->d_name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		found = !ioctl(fd, DRM_IOCTL_VERSION, &v) &&
-			!strcmp(name, driver);
-		close(fd);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
 
 int main(void)
 {
@@ -65,7 +36,7 @@ int main(void)
 	gt_require_ours();
 	if (access(PROG, X_OK))
 		xt_skip_all("%s is not in the image", PROG);
-	if (!card_of("cirrus", card, sizeof(card)))
+	if (!dmb_card_path("cirrus", card, sizeof(card)))
 		xt_skip_all("no cirrus DRM device");
 	gfd = dmb_begin(&peer, NPAGES, refs, &base);
 	close(gfd);
