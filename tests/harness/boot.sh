@@ -189,10 +189,19 @@ xen_symbols() {
 	echo "$f"
 }
 
-# Before stopping a machine that hangs, ask Xen where everybody is.
+# Before stopping a machine that hangs, ask the emulator where its CPUs
+# are (that needs nothing from Xen), then Xen where everybody is, then the
+# emulator again; the emulator's answers go to CPU_STATE, next to the log.
+CPU_STATE=${LOG%.log}.cpu.txt
 xen_dump() {
-	timeout 20 python3 "$HERE/xen-keys.py" "$RUN/serial.sock" 0dq 2>/dev/null
-	sleep 2
+	{
+		echo "=== xt: emulator state when the watcher stopped ($watch) ==="
+		timeout 20 python3 "$HERE/qemu-state.py" "$QMP"
+		timeout 20 python3 "$HERE/xen-keys.py" "$RUN/serial.sock" 0dq
+		sleep 2
+		echo "=== xt: emulator state after Xen's debug keys ==="
+		timeout 20 python3 "$HERE/qemu-state.py" "$QMP"
+	} > "$CPU_STATE" 2>&1
 }
 
 # Watch the log: stop at the end frame, on a crash, at the deadline, or
@@ -269,7 +278,8 @@ fi
 if [ "$watch" != end ] || echo "$out" | grep -q 'harness: run incomplete'; then
 	diag=$(python3 "$HERE/diagnose.py" "$LOG" --watch "$watch" \
 		${qemu_status:+--qemu-exit "$qemu_status"} --qemu-out "$RUN/qemu.out" \
-		--dom0-map "/boot/System.map-$KVER" --xen-map "$(xen_symbols)")
+		--dom0-map "/boot/System.map-$KVER" --xen-map "$(xen_symbols)" \
+		${CPU_STATE:+--cpu-state "$CPU_STATE"})
 	cause=$(echo "$diag" | head -n 1)
 	where=$(echo "$diag" | sed -n '2,/^last lines:/p' | grep -E '^(stage|test|rip): ' |
 		paste -sd ';' | sed 's/;/; /g')
@@ -287,6 +297,7 @@ fi
 awk -v l="$LABEL" -v a="$t0" -v b="$t1" 'BEGIN { printf "# %s: %.1f s wall\n", l, b - a }'
 if [ "$fail" -gt 0 ]; then
 	echo "# $LABEL: console log kept at $LOG (run files: $RUN)"
+	[ -e "$CPU_STATE" ] && echo "# $LABEL: the emulator's CPU state at the stop: $CPU_STATE"
 else
 	rm -rf "$RUN"
 fi

@@ -4,20 +4,23 @@
 # diagnose.py - names why a boot of the Xen machine did not end well.
 #
 #   diagnose.py LOG [--watch WHAT] [--qemu-exit N] [--qemu-out FILE]
-#               [--dom0-map MAP] [--xen-map MAP]
+#               [--dom0-map MAP] [--xen-map MAP] [--cpu-state FILE]
 #
 # LOG is the boot's console log (Xen, dom0's kernel, the harness's own
 # lines, the domU console dumped at the end).  --watch is what boot.sh's
 # watcher saw ("end", "crash", "stall SECONDS", "timeout SECONDS" or
 # "exit": QEMU left by itself); --qemu-exit is QEMU's exit status when it
 # left by itself, and --qemu-out what QEMU printed.  The maps are "nm"-style symbol tables (System.map) used
-# to name the RIP of a register dump.
+# to name the RIP of a register dump.  --cpu-state is what
+# qemu-state.py printed of a machine the watcher stopped: one "emulator:"
+# line per CPU and dump (where it was, halted or not, interrupts on or
+# off) and one for its local APIC's timer and pending vectors.
 #
 # Prints the cause on the first line, one of
 #   dom0 triple fault | Xen panic | dom0 panic or oops | dom0 crash |
 #   domU crash | QEMU died | stall | timeout | empty console log |
 #   run incomplete | none
-# then "key: value" lines (stage, test, rip, detail) and, after a line
+# then "key: value" lines (stage, test, rip, detail, emulator) and, after a line
 # "last lines:", the last 20 lines of the log.  The first cause that the
 # log proves wins: what the machine itself said beats what the watcher
 # saw (a stall after a panic is a panic).  Exit status 0.
@@ -77,6 +80,75 @@ class SymbolMap:
         return '%s+0x%x' % (self.names[i], addr - self.addrs[i])
 
 
+EMU_SECTION = re.compile(r'^=== xt: emulator state (.*) ===')
+EMU_CPU = re.compile(r'^CPU#(\d+)')
+EMU_RIP = re.compile(r'^[RE]IP=([0-9a-f]+) [RE]FL=([0-9a-f]+) .*HLT=(\d)')
+EMU_CS = re.compile(r'^CS =([0-9a-f]{4}) ')
+EMU_LVTT = re.compile(r'^LVTT\s+(0x[0-9a-f]+)\s+(.*?)\s+Fixed')
+EMU_TIMER = re.compile(r'^Timer\s+.*initial_count = (\d+) current_count = (\d+)')
+EMU_PENDING = re.compile(r'^(ISR|IRR)\s+(.*)')
+
+
+def emulator_lines(path, dom0, xen):
+    """One line per CPU and per local APIC of each qemu-state.py dump."""
+    try:
+        with open(path, errors='replace') as f:
+            text = [clean(l) for l in f]
+    except OSError:
+        return []
+    out, when, cpu, regs, apic = [], None, None, None, {}
+
+    def flush_apic():
+        if apic:
+            out.append('%s: local APIC timer %s, count %s of %s, ISR %s, '
+                       'IRR %s' % (when, apic.get('lvtt', '?'),
+                                   apic.get('cur', '?'), apic.get('init', '?'),
+                                   apic.get('ISR', '?'), apic.get('IRR', '?')))
+            apic.clear()
+
+    for line in text:
+        m = EMU_SECTION.match(line)
+        if m:
+            flush_apic()
+            when = m.group(1)
+            continue
+        m = EMU_CPU.match(line)
+        if m:
+            cpu = m.group(1)
+            continue
+        m = EMU_RIP.match(line)
+        if m:
+            regs = (int(m.group(1), 16), int(m.group(2), 16), m.group(3))
+            continue
+        m = EMU_CS.match(line)
+        if m and regs:
+            addr, flags, hlt = regs
+            regs = None
+            cs = m.group(1)
+            table = xen if cs in ('e008', 'e010') else dom0
+            where = table.name(addr)
+            out.append('%s: CPU#%s at %s:%016x%s, %s, interrupts %s' % (
+                when, cpu, cs, addr,
+                ' %s%s' % (where, ' [Xen]' if table is xen else '')
+                if where else '',
+                'halted' if hlt == '1' else 'running',
+                'on' if flags & 0x200 else 'off'))
+            continue
+        m = EMU_LVTT.match(line)
+        if m:
+            apic['lvtt'] = '%s %s' % (m.group(1), ' '.join(m.group(2).split()))
+            continue
+        m = EMU_TIMER.match(line)
+        if m:
+            apic['init'], apic['cur'] = m.group(1), m.group(2)
+            continue
+        m = EMU_PENDING.match(line)
+        if m:
+            apic[m.group(1)] = m.group(2).strip()
+    flush_apic()
+    return out
+
+
 def clean(raw):
     line = raw.rstrip('\r\n').replace('\r', '')
     return ''.join(c if c.isprintable() or c == '\t' else '?' for c in line)
@@ -90,6 +162,7 @@ def main():
     ap.add_argument('--qemu-out')
     ap.add_argument('--dom0-map')
     ap.add_argument('--xen-map')
+    ap.add_argument('--cpu-state')
     args = ap.parse_args()
 
     try:
@@ -193,6 +266,11 @@ def main():
             if m and not XEN_LINE.match(line):
                 print('rip: %s' % m.group(1))
                 break
+
+    if args.cpu_state:
+        for line in emulator_lines(args.cpu_state, SymbolMap(args.dom0_map),
+                                   SymbolMap(args.xen_map)):
+            print('emulator: %s' % line)
 
     qemu = []
     if args.qemu_out:
