@@ -20,6 +20,8 @@
 #   XT_QEMU_ARGS QEMU display arguments (default: -vga cirrus)
 #   XT_STALL     seconds of console silence that make a stall (default:
 #                XT_TIMEOUT + 30)
+#   XT_DOMU_MEM  the test domU's memory in MiB (default: 192; make bench
+#                raises it for its largest buffers)
 #
 # Knobs for experiments on the emulated machine itself (docs/testing.md,
 # "The PVH triple fault"); the defaults are the tested configuration:
@@ -73,6 +75,7 @@ XT_FILTER='${XT_FILTER:-*}'
 XT_TIMEOUT=${XT_TIMEOUT:-60}
 XT_GNTDEV=$([ "$XT_GNTDEV" = stock ] && echo stock || echo ours)
 XT_DOMU=1
+XT_DOMU_MEM=${XT_DOMU_MEM:-192}
 XT_POST=${XT_POST:-1}
 XT_XENSTORED=${XT_XENSTORED:-cxenstored}
 FUZZ_OPS='${FUZZ_OPS:-}'

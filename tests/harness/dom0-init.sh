@@ -8,7 +8,7 @@
 # host reads framed results (tests/harness/xt-frame.h).
 #
 # /xt/config sets: XT_NONCE, XT_FILTER, XT_TIMEOUT, XT_GNTDEV (ours|stock),
-# XT_DOMU (1: boot a domU), XT_POST (1: run the post-suite checks),
+# XT_DOMU (1: boot a domU), XT_DOMU_MEM (its MiB), XT_POST (1: run the post-suite checks),
 # FUZZ_OPS, FUZZ_SEED, FUZZ_LOG (the fuzzer's, empty unless make fuzz),
 # XT_XENSTORED (cxenstored: the C xenstored; oxenstored: the OCaml one,
 # Debian's default).
@@ -105,7 +105,7 @@ if [ "$XT_DOMU" = 1 ]; then
 	kernel = "/xt/domu/vmlinux.gz"
 	ramdisk = "/xt/domu/initrd.cpio"
 	extra = "console=hvc0 quiet"
-	memory = 192
+	memory = ${XT_DOMU_MEM:-192}
 	vcpus = 1
 	on_crash = "preserve"
 	EOF

@@ -12,7 +12,8 @@
  * line torn by interleaved console output fails its checksum and is lost,
  * which the host counts as a failure (the final "E <count>" frame says how
  * many result frames were sent).  Bodies: "R <pass|fail|skip> <name>" for
- * a result, "E <count>" for the end.
+ * a result, "V <prog> <row>" for a row of measurements (counted like a
+ * result), "E <count>" for the end.
  */
 #ifndef XT_FRAME_H
 #define XT_FRAME_H

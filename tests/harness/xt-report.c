@@ -6,7 +6,8 @@
  *	xt-report --bodies NONCE LOG TYPE
  *
  * Prints one line per result frame found in LOG ("PASS  LABEL  name",
- * "FAIL ...", "SKIP ..."), then a last line "# counts PASS FAIL SKIP
+ * "FAIL ...", "SKIP ...", and "DATA  LABEL  prog  row" for a row of
+ * measurements), then a last line "# counts PASS FAIL SKIP
  * COMPLETE".  The run is complete only when the final "D" frame arrived
  * and the "E" frames account for exactly the result frames received: a
  * frame lost to console noise makes the run incomplete, never a pass.
@@ -74,6 +75,10 @@ int main(int argc, char **argv)
 				fail++;
 			name += strcspn(name, " ") + 1;
 			printf("%s  %s  %s\n", verdict, argv[2], name);
+			results++;
+		} else if (!strncmp(body, "V ", 2)) {
+			/* A row of measurements: "DATA  LABEL  prog  row". */
+			printf("DATA  %s  %s\n", argv[2], body + 2);
 			results++;
 		} else if (!strncmp(body, "E ", 2)) {
 			announced += strtoul(body + 2, NULL, 10);

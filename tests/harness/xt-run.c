@@ -13,8 +13,9 @@
  * TIMEOUT_S seconds is killed with its whole process group and reported as
  * failed; a program that knows it needs longer says so first, with the
  * line "# xt-timeout SECONDS" (at most XT_TIMEOUT_MAX, counted from its
- * start).  Each result goes out as an xt-frame.h frame; the last frame
- * counts them.  Exit status: 0 if nothing failed.
+ * start).  Each result goes out as an xt-frame.h frame, and so does
+ * each row of measurements a program prints as "# xt-data ROW" (a "V"
+ * frame, counted with the results); the last frame counts them.  Exit status: 0 if nothing failed.
  *
  * Verdicts: each TAP "ok"/"not ok" line is one result ("prog: desc");
  * "# SKIP" makes it a skip.  A program that prints no TAP line is one
@@ -46,23 +47,27 @@
 static const char *nonce;
 static unsigned int nr_results, nr_failed;
 
+/* One frame, in one write, starting on a fresh line. */
+static void send_frame(const char *body)
+{
+	char frame[640];
+	int n = xt_frame_format(frame, sizeof(frame), nonce, body);
+
+	if (n > 0 && (write(STDOUT_FILENO, "\n", 1) < 0 ||
+		      write(STDOUT_FILENO, frame, n) < 0))
+		perror("write");
+}
+
 static void result(const char *status, const char *prog, const char *what)
 {
-	char body[512], frame[640];
-	int n;
+	char body[512];
 
 	if (what && *what)
 		snprintf(body, sizeof(body), "R %s %s: %.300s", status, prog,
 			 what);
 	else
 		snprintf(body, sizeof(body), "R %s %s", status, prog);
-	n = xt_frame_format(frame, sizeof(frame), nonce, body);
-	if (n > 0) {
-		/* One write, starting on a fresh line. */
-		if (write(STDOUT_FILENO, "\n", 1) < 0 ||
-		    write(STDOUT_FILENO, frame, n) < 0)
-			perror("write");
-	}
+	send_frame(body);
 	nr_results++;
 	if (!strcmp(status, "fail"))
 		nr_failed++;
@@ -78,19 +83,22 @@ struct tap_state {
 /* Interpret one line of a program's output. */
 static void tap_line(struct tap_state *st, const char *prog, char *line)
 {
-	char *desc, *hash, body[512], frame[640];
+	char *desc, *hash, body[512];
 	unsigned int w, h;
 	char name[64];
 	bool ok;
-	int n;
 
 	/* A request for the host to take a screenshot (see boot.sh). */
 	if (sscanf(line, "# xt-screenshot %63s %u %u", name, &w, &h) == 3) {
 		snprintf(body, sizeof(body), "S %s-%s %u %u", prog, name, w, h);
-		n = xt_frame_format(frame, sizeof(frame), nonce, body);
-		if (n > 0 && (write(STDOUT_FILENO, "\n", 1) < 0 ||
-			      write(STDOUT_FILENO, frame, n) < 0))
-			perror("write");
+		send_frame(body);
+		return;
+	}
+	/* A row of measurements: counted, so that a lost one is seen. */
+	if (!strncmp(line, "# xt-data ", 10) && !strchr(line + 10, ' ')) {
+		snprintf(body, sizeof(body), "V %.60s %.400s", prog, line + 10);
+		send_frame(body);
+		nr_results++;
 		return;
 	}
 
@@ -342,9 +350,6 @@ int main(int argc, char **argv)
 		result("fail", "xt-run", body);
 	}
 	snprintf(body, sizeof(body), "E %u", nr_results);
-	n = xt_frame_format(frame, sizeof(frame), nonce, body);
-	if (n > 0 && (write(STDOUT_FILENO, "\n", 1) < 0 ||
-		      write(STDOUT_FILENO, frame, n) < 0))
-		return 1;
+	send_frame(body);
 	return nr_failed ? 1 : 0;
 }

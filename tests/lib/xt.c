@@ -66,6 +66,18 @@ void xt_diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+void xt_data(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# xt-data ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
 void xt_fatal(const char *fmt, ...)
 {
 	va_list ap;

@@ -41,6 +41,12 @@ void xt_ok(bool cond, const char *fmt, ...)
 void xt_skip(const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void xt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * One row of measurements for the host ("# xt-data ROW": xt-run sends it
+ * as a framed "V" record, counted like a result; `make bench` collects
+ * the rows as CSV).  ROW is comma-separated, without spaces.
+ */
+void xt_data(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a diagnostic and exit 1 at once (setup failures). */
 void xt_fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
