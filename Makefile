@@ -20,7 +20,7 @@
 #   make check-dkms     installs the module with DKMS for both kernels,
 #                       boots the machine on it, removes it again
 #   make run            boots the Xen machine and shows the cross-domain path
-#   make bench          benchmarks (tests/bench) on PV and PVH, both kernels
+#   make bench          benchmarks (tests/bench): report, CSV, plots (BENCH_MATRIX=all)
 #   make fuzz           the long ioctl fuzz campaign (FUZZ_OPS, FUZZ_SEED)
 #   make clean
 #
@@ -236,14 +236,16 @@ check-harness: deps
 	@$(MAKE) --no-print-directory tests
 	@GNTDEV='$(GNTDEV)' XT_BUILD=$(B) tests/harness/check-harness.sh
 
-# Benchmarks (tests/bench/*.c): one boot per point, running only them;
-# each figure is the description of a result line.
-BENCH_MATRIX ?= 6.1-pv,6.12-pv,6.1-pvh,6.12-pvh
+# Benchmarks (tests/bench/*.c, tools/bench.sh): one boot per point with
+# our module and one with Debian's, running only them; the report, its
+# CSV and plots go to build/bench/DATE-MATRIX (docs/performance.md).
+BENCH_MATRIX ?= 6.1-pv,6.1-pvh
+BENCH_STOCK ?= 1
+BENCH_RUNS ?= 1
 bench: deps
 	@$(MAKE) --no-print-directory tests
-	@MATRIX='$(BENCH_MATRIX)' TESTS='bench-*' EXTRA_TESTS=$(B)/xt/bench \
-	 GNTDEV='$(GNTDEV)' XT_BUILD=$(B) XT_HOST_TESTS=0 XT_BOOT_TIMEOUT=900 \
-	 tests/harness/check.sh
+	@BENCH_MATRIX='$(BENCH_MATRIX)' BENCH_STOCK='$(BENCH_STOCK)' \
+	 BENCH_RUNS='$(BENCH_RUNS)' XT_BUILD=$(B) tools/bench.sh
 
 # The long fuzz campaign (tests/dom0/fuzz-gntdev.c, docs/fuzzing.md) on
 # every point, dom0 booted with allocator debugging; the short run is

@@ -14,7 +14,7 @@ set -euo pipefail
 BASE_PKGS="qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17
 xenstore-utils busybox-static libxen-dev libdrm-dev gcc gcc-multilib
 libc6-dev-i386 make cpio kmod zstd xz-utils sparse netpbm python3 shellcheck
-pkg-config dkms"
+pkg-config dkms gnuplot-nox"
 
 export DEBIAN_FRONTEND=noninteractive
 SUDO=
