@@ -36,12 +36,16 @@ host_tests() {
 	local t name line out rc p=0 f=0 s=0
 	# libgnttab-ext's tests run under ASan + UBSan with the leak checker.
 	for t in "$XT_BUILD"/host/test-* "$XT_BUILD"/host/test32-* \
-		 "$XT_BUILD"/libgnttab-ext/tests/* lib-symbols selftest; do
+		 "$XT_BUILD"/libgnttab-ext/tests/* lib-symbols selftest \
+		 bench-report; do
 		name=host/${t##*/}
 		case $t in *.log) continue ;; esac
 		if [ "$t" = selftest ]; then
 			out=$("$HERE/selftest.sh" "$XT_BUILD/host/xt-report" \
 				"$XT_BUILD/xt/harness/xt-run" 2>&1)
+		elif [ "$t" = bench-report ]; then
+			# make bench's report, spread and plots on synthetic data.
+			out=$("$HERE/../../bench/test-report.sh" 2>&1)
 		elif [ "$t" = lib-symbols ]; then
 			# nm -D of the shared library: only the public API.
 			if out=$(make -s --no-print-directory -C "$HERE/../../libgnttab-ext" \
