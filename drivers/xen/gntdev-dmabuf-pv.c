@@ -327,6 +327,13 @@ int gdmb_pv_mmap(struct gdmb_buf *buf, struct vm_area_struct *vma)
 						  &gdmb_pv_mn_ops);
 	if (ret)
 		goto out;
+	/*
+	 * Inserted while an invalidation of the mm is under way, the
+	 * notifier joins the mm's tree only when it ends (gntdev-mmap.c,
+	 * gntdev_mmap_watch()): wait for that, so that no munmap() can come
+	 * before it.
+	 */
+	mmu_interval_read_begin(&pv->notifier);
 	vma->vm_private_data = pv;
 	vma->vm_ops = &gdmb_pv_vm_ops;
 	pv = NULL;

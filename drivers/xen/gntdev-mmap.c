@@ -186,6 +186,15 @@ static int gntdev_record_pte(pte_t *pte, unsigned long addr, void *data)
  * and record the machine address of each slot's PTE (allocating the page
  * tables).  On failure the notifier may be live; gntdev_mmap_undo()
  * removes it.
+ *
+ * A notifier inserted while an invalidation of the mm is under way (in
+ * 6.12 a fault under the per-VMA lock, a COW break after fork() say,
+ * runs beside mmap()) only joins the mm's tree when that invalidation
+ * ends; a munmap() before then would zap the grant PTEs unannounced, as
+ * ordinary pages.  mmu_interval_read_begin() waits for that end.  It is
+ * called without range->lock, which the invalidate callback takes,
+ * though no invalidation under way can reach this VMA: it is not in the
+ * mm yet.
  */
 static int gntdev_mmap_watch(struct gntdev_range *range,
 			     struct vm_area_struct *vma)
@@ -199,6 +208,9 @@ static int gntdev_mmap_watch(struct gntdev_range *range,
 	if (err)
 		return err;
 	range->notifier_live = true;
+	mutex_unlock(&range->lock);
+	mmu_interval_read_begin(&range->notifier);
+	mutex_lock(&range->lock);
 	return apply_to_page_range(vma->vm_mm, vma->vm_start, len,
 				   gntdev_record_pte, range);
 }

@@ -16,7 +16,9 @@
  *	export	DMABUF_EXP_FROM_REFS of 1-16 refs, mmap() of the dma-buf and
  *		its bytes checked, close(), EXP_WAIT_RELEASED;
  *	fork	a child mmaps a fresh mapping of the table through the
- *		inherited file, checks its bytes and exits;
+ *		inherited file, checks its bytes and exits 20 ms later
+ *		(meanwhile the parent's writes break copy-on-write: MMU
+ *		invalidations beside its mmap() and munmap());
  *	reopen	a private gntdev file: map, mmap, close the file while the
  *		pages stay mmapped (they must stay readable), munmap.
  * Any errno the race does not explain, a wrong byte or a signal is a
@@ -333,6 +335,12 @@ static void op_fork(unsigned int *seed)
 		 */
 		int err = touch_slot(S.gfd, &s);
 
+		/*
+		 * Linger: while the child lives, the parent's writes break
+		 * copy-on-write, and each break is an invalidation of the
+		 * parent's mm beside its threads' mmap() and munmap().
+		 */
+		usleep(20000);
 		_exit(err == EWRONG ? 255 : err & 0xff);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid) {
