@@ -4,15 +4,22 @@
 #
 #   make [all]          module (for KVER) + userspace library + test programs
 #   make module         the xen-gntdev module, out of tree, for KVER/KDIR
+#   make module-arm64   the module cross-built for Debian's arm64 kernels
+#                       (KVER_ARM64; make deps-arm64 fetches headers and
+#                       compiler)
 #   make install        installs it as /lib/modules/KVER/updates/xen-gntdev.ko
 #                       (KVER: the running kernel unless given)
 #   make uninstall      removes it again
 #   make dkms           hands the module to DKMS (dkms.conf): rebuilt for
 #                       every kernel; make dkms-remove undoes it
 #   make lib            libgnttab-ext (shared, static, host tests)
+#   make lib-arm64      libgnttab-ext, its tool and example, cross-built
 #   make tests          host tools, host unit tests, in-machine test programs
 #   make deps           installs every Debian package needed (idempotent)
-#   make lint           sparse + W=1 on both kernels, checkpatch --strict
+#   make deps-arm64     unpacks the arm64 headers and cross compiler under
+#                       build/arm64 (installs nothing)
+#   make lint           sparse + W=1 on both kernels (amd64 and arm64),
+#                       checkpatch --strict
 #                       (module and C tests), shellcheck (shell scripts)
 #   make check          host unit tests, then the Xen machine (see below)
 #   make check-harness  proves the harness reports failing/hanging tests
@@ -28,6 +35,8 @@
 #   KVER         kernel release to build the module for (default: the
 #                newest installed 6.1 kernel, the harness's default)
 #   KDIR         its build tree (default /lib/modules/$(KVER)/build)
+#   KVER_ARM64   arm64 kernel releases to cross-build for (default: the
+#                newest fetched 6.1 and 6.12, tools/arm64-cross.sh)
 #   MATRIX       default (6.1, PV dom0) or all (PV/PVH x 6.1/6.12)
 #   TESTS        fnmatch patterns (comma-separated) selecting in-machine
 #                tests (default *)
@@ -67,7 +76,7 @@ XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 # The dom0 gntdev test library and the headers of its areas.
 GT_HDRS := tests/lib/gntdev-test.h $(wildcard tests/dom0/*.h)
 
-.PHONY: bench all module testmods install uninstall dkms dkms-remove lint lib stage tests deps check check-harness check-dkms deb fuzz run clean
+.PHONY: bench all deps-arm64 module module-arm64 lib-arm64 testmods install uninstall dkms dkms-remove lint lib stage tests deps check check-harness check-dkms deb fuzz run clean
 all: module lib tests
 
 module:
@@ -75,6 +84,31 @@ module:
 	@mkdir -p $(B)/module/$(KVER)
 	@cp -a drivers include $(B)/module/$(KVER)/
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(B)/module/$(KVER)/drivers/xen W=1 modules
+
+# The module cross-built for arm64 (tools/arm64-cross.sh: Debian's arm64
+# headers and cross compiler, unpacked under $(B)/arm64 by make
+# deps-arm64), one copy per kernel like the amd64 build.
+ARM64 := XT_BUILD=$(B) tools/arm64-cross.sh
+KVER_ARM64 ?= $(shell $(ARM64) kver 6.1) $(shell $(ARM64) kver 6.12)
+ARM64_BIN = $(shell $(ARM64) bin)
+ARM64_CC = $(shell $(ARM64) cc)
+ARM64_SYSROOT = $(shell $(ARM64) sysroot)
+ARM64_MISSING = echo "no arm64 cross-build environment in $(B)/arm64: run 'make deps-arm64'"
+
+deps-arm64:
+	@$(ARM64) fetch
+
+module-arm64:
+	@test -n "$(strip $(KVER_ARM64))" && test -n "$(ARM64_BIN)" || \
+		{ $(ARM64_MISSING); exit 1; }
+	@for k in $(KVER_ARM64); do \
+		h=$$($(ARM64) kdir $$k); o=$(B)/module-arm64/$$k; \
+		test -d "$$h" || { echo "no arm64 build tree $$h"; exit 1; }; \
+		mkdir -p $$o && cp -a drivers include $$o/ && \
+		$(ARM64) run $(MAKE) -C $$h \
+			M=$(CURDIR)/$$o/drivers/xen ARCH=arm64 \
+			CROSS_COMPILE=aarch64-linux-gnu- W=1 modules || exit 1; \
+	done
 
 # Test-only kernel modules (tests/modules/*), built per kernel like ours.
 testmods:
@@ -136,6 +170,19 @@ STAGE_PC := $(CURDIR)/$(STAGE)/usr/local/lib/pkgconfig
 lib:
 	@$(MAKE) --no-print-directory -C libgnttab-ext O=$(CURDIR)/$(LIB_O) \
 		all tests
+
+# libgnttab-ext cross-built for arm64 against the sysroot make deps
+# unpacked (arm64 C library and libdrm): the libraries, the .pc, the
+# tool and the example; the host unit tests only run on the host.
+LIB_ARM64_O := $(B)/libgnttab-ext-arm64
+lib-arm64:
+	@test -n "$(ARM64_BIN)" || { $(ARM64_MISSING); exit 1; }
+	@PKG_CONFIG_SYSROOT_DIR=$(ARM64_SYSROOT) \
+	 PKG_CONFIG_LIBDIR=$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu/pkgconfig \
+	 $(ARM64) run $(MAKE) --no-print-directory -C libgnttab-ext \
+		O=$(CURDIR)/$(LIB_ARM64_O) \
+		CC="$(ARM64_CC) --sysroot=$(ARM64_SYSROOT)" \
+		AR=aarch64-linux-gnu-ar all examples check-symbols
 
 stage: lib
 	@$(MAKE) --no-print-directory -C libgnttab-ext O=$(CURDIR)/$(LIB_O) \

@@ -8,7 +8,9 @@
 # The kernels are resolved at run time, never hard-coded: the 6.1 series is
 # whatever linux-image-amd64 depends on now; the 6.12 series is the newest
 # linux-image-6.12.*+deb12-amd64 that bookworm-security offers.  Each image
-# comes with its exactly matching headers (vermagic).
+# comes with its exactly matching headers (vermagic).  The arm64 headers
+# and cross compiler are not here: 'make deps-arm64' (tools/arm64-cross.sh)
+# unpacks them under build/, installing nothing.
 set -euo pipefail
 
 BASE_PKGS="qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17

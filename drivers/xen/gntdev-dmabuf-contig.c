@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * gntdev-dmabuf-contig.c - the contiguous backing store of exports with
- * GNTDEV_DMA_FLAG_WC or GNTDEV_DMA_FLAG_COHERENT, PVH dom0 only.
+ * GNTDEV_DMA_FLAG_WC or GNTDEV_DMA_FLAG_COHERENT, x86 PVH dom0 only.
  *
  * In a PVH dom0 a device's DMA address for a page is the page's
  * guest-physical address, and Xen's IOMMU tables follow dom0's p2m, so
@@ -33,6 +33,8 @@
  * PV dom0 never gets here: a grant mapping there is the granter's
  * machine frame, and no dom0 can make foreign machine frames contiguous
  * on the bus; gntdev_dmabuf_exp_check() refuses the flags (EOPNOTSUPP).
+ * Nor does an Arm dom0, whose devices see machine frames as well
+ * (xen-swiotlb; gntdev_dma_bus_is_machine()).
  *
  * On x86 both flags mean the same (every device is cache-coherent; the
  * DMA API hands out write-back memory for either); the distinction only
@@ -143,7 +145,7 @@ static int gdmb_range_alloc(struct gdmb_buf *buf)
 	r->pgmap.range.start = r->res.start;
 	r->pgmap.range.end = r->res.end;
 	r->pgmap.nr_range = 1;
-	va = memremap_pages(&r->pgmap, NUMA_NO_NODE);
+	va = gntdev_memremap_pages(&r->pgmap, NUMA_NO_NODE);
 	if (IS_ERR(va)) {
 		ret = PTR_ERR(va);
 		goto err_release;
@@ -161,7 +163,7 @@ static int gdmb_range_alloc(struct gdmb_buf *buf)
 
 err_unmap:
 	gnttab_pages_clear_private(buf->count, buf->pages);
-	memunmap_pages(&r->pgmap);
+	gntdev_memunmap_pages(&r->pgmap);
 err_release:
 	release_resource(&r->res);
 err_free:
@@ -174,7 +176,7 @@ static void gdmb_range_free(struct gdmb_buf *buf)
 	struct gdmb_range *r = buf->range;
 
 	gnttab_pages_clear_private(buf->count, buf->pages);
-	memunmap_pages(&r->pgmap);
+	gntdev_memunmap_pages(&r->pgmap);
 	gntdev_stat_add(GNTDEV_STAT_DMABUF_RANGES, -1);
 	gntdev_stat_add(GNTDEV_STAT_DMABUF_RANGE_BYTES,
 			-(long)resource_size(&r->res));

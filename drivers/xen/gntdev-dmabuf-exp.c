@@ -38,6 +38,7 @@
 
 #include "gntdev-dmabuf-internal.h"
 #include "gntdev-internal.h"
+#include "gntdev-kver.h"
 #include "gntdev-stats.h"
 
 static LIST_HEAD(gdmb_live);
@@ -361,14 +362,14 @@ static void gdmb_detach(struct dma_buf *dmabuf,
  * idle, the attachment is re-mapped in the new direction.
  */
 /*
- * Can @dev reach every page without help?  In an auto-translated dom0
- * the bus address of a page is its guest-physical address unless Linux
- * drives an IOMMU for the device (for dom0, Xen keeps the IOMMU to
- * itself).  A device that cannot reach a page would get a dma-direct
- * warning and an error, or a bounce buffer that silently breaks zero
- * copy; it is refused instead.  In PV, xen-swiotlb decides (it bounces
- * frames beyond the mask).  A device without a DMA mask cannot map at
- * all.
+ * Can @dev reach every page without help?  In an x86 PVH dom0 the bus
+ * address of a page is its guest-physical address unless Linux drives
+ * an IOMMU for the device (for dom0, Xen keeps the IOMMU to itself).  A
+ * device that cannot reach a page would get a dma-direct warning and an
+ * error, or a bounce buffer that silently breaks zero copy; it is
+ * refused instead.  Where the bus address is the machine frame (PV, Arm:
+ * gntdev_dma_bus_is_machine()), xen-swiotlb decides (it bounces frames
+ * beyond the mask).  A device without a DMA mask cannot map at all.
  */
 static bool gdmb_dev_reaches(struct gdmb_buf *buf, struct device *dev)
 {
@@ -377,7 +378,7 @@ static bool gdmb_dev_reaches(struct gdmb_buf *buf, struct device *dev)
 
 	if (!dev->dma_mask)
 		return false;
-	if (xen_pv_domain() || device_iommu_mapped(dev))
+	if (gntdev_dma_bus_is_machine() || device_iommu_mapped(dev))
 		return true;
 	limit = min_not_zero(*dev->dma_mask, dev->bus_dma_limit);
 	for (i = 0; i < buf->count; i++)

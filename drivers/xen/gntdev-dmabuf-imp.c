@@ -70,6 +70,7 @@
 #include "gntdev-dmabuf.h"
 #include "gntdev-dmabuf-internal.h"
 #include "gntdev-internal.h"
+#include "gntdev-kver.h"
 #include "gntdev-stats.h"
 
 /*
@@ -116,13 +117,8 @@ static bool gdmb_imp_page_ok(struct page *page)
 
 	if (!pfn_valid(pfn) || is_zone_device_page(page))
 		return false;
-	if (xen_pv_domain()) {
-		unsigned long mfn = __pfn_to_mfn(pfn);
-
-		if (mfn == INVALID_P2M_ENTRY ||
-		    (mfn & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)))
-			return false;
-	}
+	if (xen_pv_domain() && !gntdev_pv_pfn_own_ram(pfn))
+		return false;
 	return true;
 }
 

@@ -33,8 +33,6 @@
 #include <linux/vmalloc.h>
 #include <xen/grant_table.h>
 #include <xen/xen-ops.h>
-#include <asm/xen/hypercall.h>
-#include <asm/xen/page.h>
 
 #include "gntdev-kver.h"
 #include "gntdev-dmabuf-internal.h"
@@ -182,9 +180,7 @@ struct gdmb_pv_vma {
  */
 static void gdmb_pv_flush_tlb(void)
 {
-	struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_ALL };
-
-	WARN_ON_ONCE(HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF));
+	WARN_ON_ONCE(gntdev_pv_flush_tlb_all());
 }
 
 static bool gdmb_pv_invalidate(struct mmu_interval_notifier *mn,
@@ -225,13 +221,12 @@ static bool gdmb_pv_invalidate(struct mmu_interval_notifier *mn,
 		pv->pte_maddr[i] = 0;
 		cleared = true;
 		if (++n == ARRAY_SIZE(req)) {
-			WARN_ON_ONCE(HYPERVISOR_mmu_update(req, n, NULL,
-							   DOMID_SELF));
+			WARN_ON_ONCE(gntdev_pv_mmu_update(req, n));
 			n = 0;
 		}
 	}
 	if (n)
-		WARN_ON_ONCE(HYPERVISOR_mmu_update(req, n, NULL, DOMID_SELF));
+		WARN_ON_ONCE(gntdev_pv_mmu_update(req, n));
 	if (cleared)
 		gdmb_pv_flush_tlb();
 	spin_unlock(&pv->lock);
@@ -277,7 +272,7 @@ static int gdmb_pv_record_pte(pte_t *pte, unsigned long addr, void *data)
 	struct gdmb_pv_vma *pv = data;
 
 	pv->pte_maddr[(addr - pv->start) >> PAGE_SHIFT] =
-		arbitrary_virt_to_machine(pte).maddr;
+		gntdev_pv_pte_maddr(pte);
 	return 0;
 }
 
@@ -299,8 +294,11 @@ int gdmb_pv_mmap(struct gdmb_buf *buf, struct vm_area_struct *vma)
 	spin_lock_init(&pv->lock);
 	pv->start = vma->vm_start;
 	pv->nr = nr;
-	for (i = 0; i < nr; i++)
-		mfns[i] = pfn_to_mfn(page_to_pfn(buf->pages[first + i]));
+	for (i = 0; i < nr; i++) {
+		unsigned long pfn = page_to_pfn(buf->pages[first + i]);
+
+		mfns[i] = gntdev_pv_pfn_to_mfn(pfn);
+	}
 
 	gntdev_vma_set_flags(vma, VM_IO | VM_PFNMAP | VM_DONTCOPY |
 			     VM_DONTEXPAND | VM_DONTDUMP);

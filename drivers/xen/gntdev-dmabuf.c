@@ -32,6 +32,7 @@
 #include "gntdev-dmabuf.h"
 #include "gntdev-dmabuf-internal.h"
 #include "gntdev-internal.h"
+#include "gntdev-kver.h"
 #include "gntdev-stats.h"
 
 #define GDMB_FLAGS_KNOWN	(GNTDEV_DMA_FLAG_WC | GNTDEV_DMA_FLAG_COHERENT)
@@ -133,9 +134,12 @@ int gntdev_dmabuf_exp_check(const struct gntdev_dmabuf_exp_req *req)
 		why = "count beyond the limit parameter";
 	else if (req->data_ofs >= PAGE_SIZE)
 		why = "data_ofs not inside the first page";
-	/* No PV dom0 can make foreign frames bus-contiguous. */
-	if (!why && req->flags && xen_pv_domain()) {
-		why = "contiguous flags in a PV dom0";
+	/*
+	 * Where devices see the granter's machine frames (PV, Arm), no dom0
+	 * can make foreign frames bus-contiguous.
+	 */
+	if (!why && req->flags && gntdev_dma_bus_is_machine()) {
+		why = "contiguous flags where bus addresses are machine frames";
 		err = -EOPNOTSUPP;
 	}
 	if (!why)

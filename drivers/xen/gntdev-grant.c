@@ -17,9 +17,9 @@
 #include <xen/grant_table.h>
 #include <xen/xen.h>
 #include <asm/xen/hypercall.h>
-#include <asm/xen/page.h>
 
 #include "gntdev-grant.h"
+#include "gntdev-kver.h"
 
 void gntdev_grant_map_op(struct gnttab_map_grant_ref *op, u64 addr,
 			 u32 flags, grant_ref_t ref, domid_t domid)
@@ -78,12 +78,9 @@ bool gntdev_grant_unmap_result(const struct gnttab_unmap_grant_ref *op,
 {
 	if (op->status != GNTST_okay)
 		return false;
-	if (page && xen_pv_domain()) {
-		unsigned long mfn = __pfn_to_mfn(page_to_pfn(page));
-
-		if (mfn != INVALID_P2M_ENTRY && (mfn & FOREIGN_FRAME_BIT))
-			return false;
-	}
+	if (page && xen_pv_domain() &&
+	    gntdev_pv_pfn_foreign(page_to_pfn(page)))
+		return false;
 	*handle = INVALID_GRANT_HANDLE;
 	return true;
 }

@@ -437,7 +437,8 @@ static ssize_t features_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
 	return sysfs_emit(buf, "export export-v2 wait-released release-events import import-v2%s\n",
-			  xen_pv_domain() ? "" : " contig-wc contig-coherent");
+			  gntdev_dma_bus_is_machine() ? "" :
+			  " contig-wc contig-coherent");
 }
 static DEVICE_ATTR_RO(features);
 

@@ -44,7 +44,6 @@
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
 #include <xen/xen.h>
-#include <asm/xen/page.h>
 
 #include "gntdev-kver.h"
 #include "gntdev-internal.h"
@@ -177,7 +176,7 @@ static int gntdev_record_pte(pte_t *pte, unsigned long addr, void *data)
 
 	if (idx >= range->count)
 		return -EINVAL;
-	range->slots[idx].pte_maddr = arbitrary_virt_to_machine(pte).maddr;
+	range->slots[idx].pte_maddr = gntdev_pv_pte_maddr(pte);
 	return 0;
 }
 
