@@ -201,8 +201,9 @@ tests: $(HARNESS_BINS) $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS) \
        $(HOST_BINS) $(BENCH_BINS) $(B)/xt/lib/show-guest-fb \
        $(B)/xt/lib/xen-gntdev-info
 	@# Programs whose source is gone must not keep running in the machine.
-	@for f in $(filter-out $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS), \
-		$(wildcard $(B)/xt/dom0/* $(B)/xt/domu/* $(B)/xt/bin32/* $(B)/xt/post/*)); do \
+	@for f in $(filter-out $(DOM0_BINS) $(DOMU_BINS) $(BIN32_BINS) $(POST_BINS) $(BENCH_BINS), \
+		$(wildcard $(B)/xt/dom0/* $(B)/xt/domu/* $(B)/xt/bin32/* $(B)/xt/post/* \
+			   $(B)/xt/bench/*)); do \
 		echo "removing stale $$f"; rm -f $$f; done
 
 $(B)/xt/xt.o: tests/lib/xt.c $(XT_HDRS)
@@ -225,7 +226,8 @@ $(B)/xt/dom0/lib-%: tests/dom0/lib-%.c $(B)/xt/gntdev-test.o $(B)/xt/xt.o \
 	$(CC) $(CFLAGS_XT) -Ilibgnttab-ext/include -static -o $@ $< \
 		$(B)/xt/gntdev-test.o $(B)/xt/xt.o $(LIB_A) -ldrm $(LIBS_XT)
 
-$(B)/xt/bench/bench-%: tests/bench/%.c $(B)/xt/gntdev-test.o $(B)/xt/xt.o $(XT_HDRS) $(GT_HDRS)
+$(B)/xt/bench/bench-%: tests/bench/%.c $(wildcard tests/bench/*.h) $(B)/xt/gntdev-test.o \
+		       $(B)/xt/xt.o $(XT_HDRS) $(GT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_XT) -Itests/dom0 -static -o $@ $< $(B)/xt/gntdev-test.o \
 		$(B)/xt/xt.o $(LIBS_XT)

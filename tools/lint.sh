@@ -87,7 +87,7 @@ if [ -x "$cp" ]; then
 	      --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
 	      --ignore PREFER_KERNEL_TYPES,PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE \
 	      -f tests/dom0/*.[ch] tests/dom0-32/*.c tests/domu/*.c \
-	      tests/host/*.c tests/lib/*.[ch] tests/bench/*.c 2>&1 |
+	      tests/host/*.c tests/lib/*.[ch] tests/bench/*.[ch] 2>&1 |
 	      grep -E 'ERROR|WARNING|CHECK')
 	if [ -n "$out" ]; then echo "$out"; bad=1; fi
 	echo "lint: checkpatch --strict (C tests): $([ -z "$out" ] && echo clean || echo findings)"

@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 
 	if (argc >= 2)
 		npages = atoi(argv[1]);
-	if (argc < 2 || npages == 0 || npages > 8192)
+	if (argc < 2 || npages == 0 || npages > 32768)
 		xt_fatal("usage: grant-pages NPAGES [ro] [evtchn]");
 	for (int i = 2; i < argc; i++) {
 		ro |= !strcmp(argv[i], "ro");
