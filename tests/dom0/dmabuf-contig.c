@@ -239,6 +239,9 @@ int main(void)
 	uint8_t *peek;
 	int gfd;
 
+	/* Eight exports of up to 8100 pages, each 4K one a memory hotplug. */
+	printf("# xt-timeout 180\n");
+	fflush(stdout);
 	gfd = dmb_begin(&peer, MAXPAGES, refs, &base);
 	if (gt_dom0_is_pv()) {
 		pv_refuses(gfd, &peer);
