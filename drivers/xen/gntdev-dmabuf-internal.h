@@ -156,6 +156,7 @@ struct gdmb_attach {
 	struct sg_table sgt;
 	enum dma_data_direction dir;	/* of the DMA mapping if mapped */
 	bool mapped;
+	bool sync_noop;			/* a sync of the mapping does nothing */
 	unsigned int users;		/* map_dma_buf minus unmap_dma_buf */
 };
 
