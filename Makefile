@@ -15,6 +15,7 @@
 #   make lib            libgnttab-ext (shared, static, host tests)
 #   make lib-arm64      libgnttab-ext, its tool and example, cross-built
 #   make tests          host tools, host unit tests, in-machine test programs
+#   make dist           the release tarball build/xen-gntdev-dmabuf-VERSION.tar.gz
 #   make deps           installs every Debian package needed (idempotent)
 #   make deps-arm64     unpacks the arm64 headers and cross compiler under
 #                       build/arm64 (installs nothing)
@@ -76,7 +77,7 @@ XT_HDRS := tests/lib/xt.h tests/harness/xt-frame.h include/uapi/xen/gntdev.h
 # The dom0 gntdev test library and the headers of its areas.
 GT_HDRS := tests/lib/gntdev-test.h $(wildcard tests/dom0/*.h)
 
-.PHONY: bench all deps-arm64 module module-arm64 lib-arm64 testmods install uninstall dkms dkms-remove lint lib stage tests deps check check-harness check-dkms deb fuzz run clean
+.PHONY: bench dist all deps-arm64 module module-arm64 lib-arm64 testmods install uninstall dkms dkms-remove lint lib stage tests deps check check-harness check-dkms deb fuzz run clean
 all: module lib tests
 
 module:
@@ -311,6 +312,16 @@ fuzz: deps
 run: deps
 	@$(MAKE) --no-print-directory tests
 	@GNTDEV='$(GNTDEV)' XT_BUILD=$(B) tools/demo.sh
+
+# The release tarball: the committed tree (git archive of HEAD, so
+# nothing uncommitted or built slips in), named after VERSION.
+DIST := $(B)/xen-gntdev-dmabuf-$(VERSION).tar.gz
+dist:
+	@mkdir -p $(B)
+	@git diff --quiet HEAD || echo "dist: uncommitted changes are not in the tarball"
+	@git archive --format=tar.gz --prefix=xen-gntdev-dmabuf-$(VERSION)/ \
+		-o $(DIST) HEAD
+	@echo "dist: $(DIST) ($$(tar -tzf $(DIST) | wc -l) entries, $$(git rev-parse --short HEAD))"
 
 clean:
 	rm -rf $(B)

@@ -225,22 +225,21 @@ def headline_ratios(d):
     zero-copy/copy dom0 CPU per 1080p frame, export/classic per call at
     2025 and 8100 pages."""
     out = []
+
+    def add(name, p, section, top, bottom, n, metric):
+        num = d.rounds(p, section, top, n, metric)
+        den = d.rounds(p, section, bottom, n, metric)
+        if num and den:
+            out.append(Ratio(name, p, ratio(median([v for _, v in num]),
+                                            median([v for _, v in den])),
+                             paired_ratios(num, den)))
+
     for p in d.points():
-        zc = d.rounds(p, "frame", "zero-copy", FRAME_PAGES, "cpu_us")
-        cp = d.rounds(p, "frame", "copy", FRAME_PAGES, "cpu_us")
-        if zc and cp:
-            out.append(Ratio(f"zero-copy/copy CPU per 1080p frame, {p}", p,
-                             ratio(median([v for _, v in zc]),
-                                   median([v for _, v in cp])),
-                             paired_ratios(zc, cp)))
+        add(f"zero-copy/copy CPU per 1080p frame, {p}", p, "frame",
+            "zero-copy", "copy", FRAME_PAGES, "cpu_us")
         for n in HEADLINE_SIZES:
-            ex = d.rounds(p, "export", "export", n, "us")
-            cl = d.rounds(p, "export", "classic", n, "us")
-            if ex and cl:
-                out.append(Ratio(f"export/classic at {n} pages, {p}", p,
-                                 ratio(median([v for _, v in ex]),
-                                       median([v for _, v in cl])),
-                                 paired_ratios(ex, cl)))
+            add(f"export/classic at {n} pages, {p}", p, "export", "export",
+                "classic", n, "us")
     return out
 
 

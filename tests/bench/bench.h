@@ -140,8 +140,8 @@ static inline void bn_flush(void)
 static inline int bn_grants(struct xt_peer *p, unsigned int n, uint32_t *refs)
 {
 	uint64_t deadline = xt_now_ms() + 120000;
-	char cmd[64], path[160], *val, *pos, *end;
-	unsigned int i = 0;
+	char cmd[64], path[160], *val;
+	unsigned int i;
 
 	snprintf(cmd, sizeof(cmd), "grant-pages %u", n);
 	if (xt_peer_start(p, cmd)) {
@@ -159,24 +159,7 @@ static inline int bn_grants(struct xt_peer *p, unsigned int n, uint32_t *refs)
 		}
 	}
 	free(val);
-	while (i < n) {
-		unsigned int first = i;
-		char key[32];
-
-		snprintf(key, sizeof(key), "refs/%u", i / XT_REFS_PER_KEY);
-		val = xt_peer_get(p, key, 2000);
-		if (!val)
-			break;
-		for (pos = val; i < n && i - first < XT_REFS_PER_KEY; i++) {
-			refs[i] = (uint32_t)strtoul(pos, &end, 10);
-			if (end == pos)
-				break;
-			pos = end;
-		}
-		free(val);
-		if (i - first != XT_REFS_PER_KEY && i != n)
-			break;
-	}
+	i = xt_peer_refs(p, refs, n, 2000);
 	if (i != n) {
 		xt_diag("'%s' published %u of %u refs", cmd, i, n);
 		xt_peer_finish(p);

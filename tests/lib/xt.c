@@ -370,10 +370,35 @@ char *xt_peer_call(struct xt_peer *p, int timeout_ms, const char *fmt, ...)
 	return xt_dir_wait_numbered(p->dir, "rep", n, false, &got, timeout_ms);
 }
 
+unsigned int xt_peer_refs(struct xt_peer *p, uint32_t *refs, unsigned int n,
+			  int timeout_ms)
+{
+	unsigned int i = 0, first;
+	char key[32], *list, *pos, *end;
+
+	while (i < n) {
+		first = i;
+		snprintf(key, sizeof(key), "refs/%u", i / XT_REFS_PER_KEY);
+		list = xt_peer_get(p, key, timeout_ms);
+		if (!list)
+			break;
+		for (pos = list; i < n && i - first < XT_REFS_PER_KEY;
+		     i++, pos = end) {
+			refs[i] = (uint32_t)strtoul(pos, &end, 10);
+			if (end == pos)
+				break;
+		}
+		free(list);
+		if (i - first != XT_REFS_PER_KEY && i != n)
+			break;
+	}
+	return i;
+}
+
 int xt_grant_peer(struct xt_peer *p, unsigned int npages, const char *opts,
 		  uint32_t *refs, int *port)
 {
-	char cmd[128], *ready, *list, *pos, *end;
+	char cmd[128], *ready;
 	unsigned int i;
 
 	snprintf(cmd, sizeof(cmd), "grant-pages %u %s", npages,
@@ -388,23 +413,7 @@ int xt_grant_peer(struct xt_peer *p, unsigned int npages, const char *opts,
 		return -1;
 	}
 	free(ready);
-	for (i = 0; i < npages;) {
-		unsigned int first = i;
-		char key[32];
-
-		snprintf(key, sizeof(key), "refs/%u", i / XT_REFS_PER_KEY);
-		list = xt_peer_get(p, key, 1000);
-		if (!list)
-			break;
-		for (pos = list; i < npages; i++, pos = end) {
-			refs[i] = strtoul(pos, &end, 10);
-			if (end == pos)
-				break;
-		}
-		free(list);
-		if (i - first != XT_REFS_PER_KEY && i != npages)
-			break;
-	}
+	i = xt_peer_refs(p, refs, npages, 1000);
 	if (i != npages) {
 		xt_diag("'%s' published %u of %u refs", cmd, i, npages);
 		return -1;

@@ -113,13 +113,19 @@ int xt_peer_wait(struct xt_peer *p, int timeout_ms);
 char *xt_peer_call(struct xt_peer *p, int timeout_ms, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+#define XT_REFS_PER_KEY 256
+/*
+ * Read up to @n refs a "grant-pages" peer published (its refs/K keys, each
+ * waited for up to @timeout_ms) into @refs; returns how many it read.
+ */
+unsigned int xt_peer_refs(struct xt_peer *p, uint32_t *refs, unsigned int n,
+			  int timeout_ms);
 /*
  * Start the domU peer "grant-pages NPAGES OPTS" (see tests/domu/
  * grant-pages.c) and collect the @npages grant refs it publishes (and its
  * event channel port when OPTS holds "evtchn"; @port may be NULL).
  * 0 on success, -1 (with a diagnostic) otherwise.
  */
-#define XT_REFS_PER_KEY 256
 int xt_grant_peer(struct xt_peer *p, unsigned int npages, const char *opts,
 		  uint32_t *refs, int *port);
 /* Ask the peer to leave and wait for it: 0 if it exited cleanly. */
